@@ -1,0 +1,1 @@
+"""ASC Rounds: competitive rounds for Administrative Service Centres in Ukrainian hromadas."""

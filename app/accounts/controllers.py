@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, delete, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from app.accounts import services
+from app.accounts.schemas import MeOut, TokenCreated, TokenOut, TokenRequest, UserCreate, UserOut
+from app.accounts.tables import ROLES
+from app.auth import Sessions, admin_only, client_address, require_user, signed_in
+from app.errors import DomainError
+from app.settings import Settings
+
+FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may follow a login, never another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def login_limits(settings: Settings) -> services.LoginLimits:
+    from datetime import timedelta
+
+    return services.LoginLimits(
+        max_failures_per_account=settings.login_max_failures_per_account,
+        max_failures_per_address=settings.login_max_failures_per_address,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+
+
+class AccountPages(Controller):
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request, next: str = "/") -> Template | Redirect:
+        if request.scope.get("user"):
+            return Redirect(safe_next(next))
+        return Template("accounts/login.html", context={"next": safe_next(next), "email": "", "error": None})
+
+    @post("/login", status_code=200)
+    async def login(
+        self,
+        request: Request,
+        sessions: Sessions,
+        settings: Settings,
+        data: Annotated[dict[str, Any], FormBody],
+    ) -> Template | Redirect:
+        email = str(data.get("email", ""))
+        target = safe_next(str(data.get("next", "/")))
+        try:
+            user = await services.authenticate(
+                email=email,
+                password=str(data.get("password", "")),
+                address=client_address(request),
+                limits=login_limits(settings),
+            )
+        except DomainError as error:
+            return Template(
+                "accounts/login.html",
+                context={"next": target, "email": email, "error": error.message},
+                status_code=error.status_code if error.status_code == 429 else 400,
+            )
+        session_id = await sessions.start(user.id, previous_id=request.scope["auth"].get("session_id"))
+        return Redirect(target, cookies=[sessions.cookie(session_id)], status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request, sessions: Sessions) -> Redirect:
+        session_id = request.scope["auth"].get("session_id")
+        if session_id:
+            await sessions.end(session_id)
+        return Redirect("/login", cookies=[sessions.expired_cookie()], status_code=303)
+
+    @get("/account/tokens", guards=[signed_in])
+    async def tokens_page(self, request: Request) -> Template:
+        user = require_user(request)
+        return Template("accounts/tokens.html", context={"tokens": await services.list_tokens(user=user), "new": None})
+
+    @post("/account/tokens", guards=[signed_in], status_code=200)
+    async def tokens_create(self, request: Request, data: Annotated[dict[str, Any], FormBody]) -> Template:
+        user = require_user(request)
+        created = await services.create_token(
+            user=user, name=str(data.get("name", "")), actor=user.actor(client_address(request))
+        )
+        return Template(
+            "accounts/tokens.html", context={"tokens": await services.list_tokens(user=user), "new": created}
+        )
+
+    @post("/account/tokens/{token_id:int}/revoke", guards=[signed_in], status_code=303)
+    async def tokens_revoke(self, request: Request, token_id: int) -> Redirect:
+        user = require_user(request)
+        await services.revoke_token(user=user, token_id=token_id, actor=user.actor(client_address(request)))
+        return Redirect("/account/tokens", status_code=303)
+
+    @get("/admin/users", guards=[admin_only])
+    async def users_page(self) -> Template:
+        return Template(
+            "accounts/users.html",
+            context={"users": await services.list_users(), "roles": ROLES, "error": None, "form": {}},
+        )
+
+    @post("/admin/users", guards=[admin_only], status_code=200)
+    async def users_create(self, request: Request, data: Annotated[dict[str, Any], FormBody]) -> Template | Redirect:
+        user = require_user(request)
+        form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+        try:
+            await services.create_user(
+                email=form.get("email", ""),
+                name=form.get("name", ""),
+                role=form.get("role", ""),
+                password=form.get("password", ""),
+                hromada_code=form.get("hromada_code") or None,
+                actor=user.actor(client_address(request)),
+            )
+        except DomainError as error:
+            form.pop("password", None)
+            return Template(
+                "accounts/users.html",
+                context={"users": await services.list_users(), "roles": ROLES, "error": error, "form": form},
+                status_code=error.status_code,
+            )
+        return Redirect("/admin/users", status_code=303)
+
+
+class AccountApi(Controller):
+    path = "/api/v1"
+    tags = ["accounts"]
+
+    @post("/auth/token", status_code=HTTP_201_CREATED, summary="Exchange email and password for a bearer token")
+    async def issue_token(self, request: Request, settings: Settings, data: TokenRequest) -> TokenCreated:
+        user = await services.authenticate(
+            email=data.email, password=data.password, address=client_address(request), limits=login_limits(settings)
+        )
+        created = await services.create_token(user=user, name=data.name, actor=user.actor(client_address(request)))
+        return TokenCreated(id=created["id"], token=created["token"], name=created["name"])
+
+    @get("/auth/tokens", guards=[signed_in], summary="Your API tokens")
+    async def list_tokens(self, request: Request) -> list[TokenOut]:
+        rows = await services.list_tokens(user=require_user(request))
+        return [TokenOut(**row) for row in rows]
+
+    @delete(
+        "/auth/tokens/{token_id:int}", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Revoke a token"
+    )
+    async def revoke_token(self, request: Request, token_id: int) -> None:
+        user = require_user(request)
+        await services.revoke_token(user=user, token_id=token_id, actor=user.actor(client_address(request)))
+
+    @get("/me", guards=[signed_in], summary="Who the token belongs to")
+    async def me(self, request: Request) -> MeOut:
+        user = require_user(request)
+        return MeOut(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            hromada_code=user.hromada_code,
+            locale=user.locale,
+        )
+
+    @get("/users", guards=[admin_only], summary="All users (administrators)")
+    async def list_users(self) -> list[UserOut]:
+        return [
+            UserOut(id=u["id"], email=u["email"], name=u["name"], role=u["role"], hromada_code=u["hromada_code"])
+            for u in await services.list_users()
+        ]
+
+    @post("/users", guards=[admin_only], status_code=HTTP_201_CREATED, summary="Create a user (administrators)")
+    async def create_user(self, request: Request, data: UserCreate) -> UserOut:
+        user = require_user(request)
+        created = await services.create_user(
+            email=data.email,
+            name=data.name,
+            role=data.role,
+            password=data.password,
+            hromada_code=data.hromada_code,
+            locale=data.locale,
+            actor=user.actor(client_address(request)),
+        )
+        return UserOut(**created)

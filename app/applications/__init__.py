@@ -1,0 +1,1 @@
+"""applications (built by the issues that follow the foundation)."""

@@ -1,0 +1,232 @@
+"""create_app: the one place that wires the application together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from litestar import Litestar, Request, Response
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.template import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.accounts.controllers import AccountApi, AccountPages
+from app.auth import API_PREFIX, RequestContextMiddleware, SessionConfig, Sessions
+from app.core_controllers import CoreApi, CorePages
+from app.db import close_engine, engine_for, prepare_engine, use_engine
+from app.errors import DomainError
+from app.registry.controllers import RegistryApi, RegistryPages
+from app.settings import Settings, load_settings
+from app.storage import Storage, storage_for
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, production: bool) -> None:
+        self.app = app
+        self.headers = [
+            (
+                b"content-security-policy",
+                b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            ),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+        ]
+        if production:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_schema = scope["path"].startswith("/schema")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in self.headers:
+                    # The API docs page loads its own scripts; it keeps the other headers.
+                    if name not in present and not (is_schema and name == b"content-security-policy"):
+                        headers.append((name, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def jinja_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    env.globals.update(
+        get_locale=i18n.get_locale,
+        locales=i18n.LOCALES,
+        language_names=i18n.LANGUAGE_NAMES,
+        pick=i18n.pick,
+    )
+    env.filters.update(
+        moment=i18n.format_moment,
+        day=i18n.format_day,
+        number=i18n.format_number,
+    )
+    return env
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/health"
+
+
+def error_response(request: Request, status_code: int, message: str, extra: dict[str, Any] | None = None) -> Response:
+    if is_api(request):
+        body: dict[str, Any] = {"status_code": status_code, "detail": message}
+        if extra:
+            body["extra"] = extra
+        return Response(body, status_code=status_code)
+    return Template("error.html", context={"status_code": status_code, "message": message}, status_code=status_code)
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return error_response(request, exc.status_code, exc.message, exc.extra)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    _ = i18n.gettext
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not is_api(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return Redirect(f"/login?next={quote(target)}", status_code=303)
+    messages = {
+        401: _("Sign in to continue: send a valid bearer token."),
+        403: exc.detail if exc.detail and exc.detail != "Forbidden" else _("You do not have access to this."),
+        404: _("There is nothing at this address. Check the link."),
+        405: _("This address does not accept this kind of request."),
+        413: _(
+            "The request is larger than the limit of %(limit)s MB. Send a smaller file.",
+            limit=request.app.state.settings.max_body_bytes // (1024 * 1024),
+        ),
+        429: _("Too many requests. Wait a little and try again."),
+    }
+    if isinstance(exc, ValidationException) or status == 400:
+        extra = exc.extra if isinstance(exc.extra, (list, dict)) else None
+        details = "; ".join(f"{e.get('key', '')}: {e.get('message', '')}" for e in (extra or []) if isinstance(e, dict))
+        message = _("The request is not valid. %(details)s", details=details or exc.detail)
+        return error_response(request, 400, message, {"errors": extra} if extra else None)
+    if isinstance(exc, PermissionError):
+        status = 403
+    if status == 403 and exc.detail == "CSRF token verification failed":
+        message = _("This form has expired. Reload the page and submit it again.")
+    else:
+        message = messages.get(status, exc.detail)
+    return error_response(request, status, message)
+
+
+def server_error_handler(request: Request, exc: Exception) -> Response:
+    import logging
+
+    logging.getLogger("asc").exception("Unhandled error on %s %s", request.method, request.url.path)
+    return error_response(
+        request, 500, i18n.gettext("Something went wrong on our side. The error was logged; please try again.")
+    )
+
+
+def session_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.redis_url, namespace="asc")
+    return FileStore(settings.sessions_dir, create_directories=True)
+
+
+def create_app(settings: Settings | None = None, storage: Storage | None = None) -> Litestar:
+    settings = settings or load_settings()
+    storage = storage or storage_for(settings)
+    engine = use_engine(engine_for(settings))
+    sessions = Sessions(
+        session_store(settings),
+        SessionConfig(idle_seconds=settings.session_idle_minutes * 60, secure=settings.is_production),
+    )
+
+    async def on_startup(app: Litestar) -> None:
+        use_engine(engine)
+        await prepare_engine(engine, pool_max=settings.db_pool_max)
+
+    async def on_shutdown(app: Litestar) -> None:
+        await close_engine(engine)
+
+    app = Litestar(
+        route_handlers=[
+            CorePages,
+            CoreApi,
+            AccountPages,
+            AccountApi,
+            RegistryPages,
+            RegistryApi,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "storage": Provide(lambda: storage, use_cache=True, sync_to_thread=False),
+            "sessions": Provide(lambda: sessions, use_cache=True, sync_to_thread=False),
+        },
+        middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, production=settings.is_production),
+            DefineMiddleware(RequestContextMiddleware, sessions=sessions),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="asc_csrf",
+            cookie_secure=settings.is_production,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/api/", "/health"],
+        ),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(jinja_environment())),
+        openapi_config=OpenAPIConfig(
+            title="ASC Rounds API",
+            version="1.0.0",
+            description="Rounds, applications, expert review and procurement for Administrative Service Centres. "
+            "Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        exception_handlers={
+            DomainError: domain_error_handler,
+            HTTPException: http_error_handler,
+            500: server_error_handler,
+        },
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.storage = storage
+    app.state.sessions = sessions
+    return app

@@ -1,0 +1,198 @@
+"""The `asc` command line: migrate, import the registry, create users, seed demo data, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app import audit
+from app.errors import DomainError
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS = [
+    ("admin@demo.asc", "Олена Адміністратор", "admin", None),
+    ("staff@demo.asc", "Петро Програмний", "staff", None),
+    ("expert1@demo.asc", "Ірина Експертна", "expert", None),
+    ("expert2@demo.asc", "Андрій Експертний", "expert", None),
+    ("expert3@demo.asc", "Марія Експертна", "expert", None),
+    ("vinnytsia@demo.asc", "Голова Вінницької громади", "applicant", "UA05020030000031457"),
+    ("agronomichna@demo.asc", "Голова Агрономічної громади", "applicant", "UA05020010000053508"),
+]
+
+
+def _connect():
+    from app.db import engine_for, use_engine
+    from app.settings import load_settings
+
+    settings = load_settings()
+    use_engine(engine_for(settings))
+    return settings
+
+
+async def _prepared(coro_factory):
+    from app.db import close_engine, engine, prepare_engine
+
+    await prepare_engine(engine(), pool_max=2)
+    try:
+        return await coro_factory()
+    finally:
+        await close_engine(engine())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    _connect()
+    asyncio.run(_prepared(migrate))
+    print("Migrations applied.")
+    return 0
+
+
+def cmd_import_hromadas(args: argparse.Namespace) -> int:
+    from app.registry.services import RegistryFileError, import_registry_file
+
+    _connect()
+    try:
+        report = asyncio.run(_prepared(lambda: import_registry_file(Path(args.file), actor=audit.SYSTEM)))
+    except FileNotFoundError:
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    except RegistryFileError as error:
+        print(f"error: {args.file}: {error}. Nothing was imported.", file=sys.stderr)
+        return 2
+    print(f"Imported {args.file}: {report.summary()}.")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from app.accounts.services import create_user
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    _connect()
+    try:
+        user = asyncio.run(
+            _prepared(
+                lambda: create_user(
+                    email=args.email,
+                    name=args.name,
+                    role=args.role,
+                    password=password,
+                    hromada_code=args.hromada,
+                    actor=audit.SYSTEM,
+                )
+            )
+        )
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    print(f"Created {user['role']} {user['email']} (id {user['id']}).")
+    return 0
+
+
+async def seed_demo() -> list[tuple[str, str, str]]:
+    from app.accounts.services import create_user
+    from app.accounts.tables import User
+    from app.registry.tables import Hromada
+
+    created = []
+    for email, name, role, hromada in DEMO_USERS:
+        if await User.exists().where(User.email == email):
+            continue
+        if hromada and not await Hromada.exists().where(Hromada.code == hromada):
+            continue
+        await create_user(
+            email=email, name=name, role=role, password=DEMO_PASSWORD, hromada_code=hromada, actor=audit.SYSTEM
+        )
+        created.append((email, role, hromada or ""))
+    return created
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    settings = _connect()
+    if settings.is_production:
+        print("error: demo data is not loaded when APP_ENV=production", file=sys.stderr)
+        return 2
+    created = asyncio.run(_prepared(seed_demo))
+    print(f"Demo data: {len(created)} users added." if created else "Demo data already present.")
+    return 0
+
+
+def print_banner(host: str, port: int) -> None:
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    print(f"\n  ASC Rounds is running at  http://{shown}:{port}/")
+    print(f"  API documentation:        http://{shown}:{port}/schema")
+    print(f"  Demo logins (password: {DEMO_PASSWORD}):")
+    for email, _name, role, hromada in DEMO_USERS:
+        print(f"    {role:<10} {email}" + (f"  (hromada {hromada})" if hromada else ""))
+    print("  Press Ctrl+C to stop.\n", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.settings import load_settings
+
+    settings = load_settings()
+    port = args.port or settings.port
+    host = args.host or settings.host
+    if args.banner:
+        print_banner(host, port)
+    forwarded = os.environ.get("FORWARDED_ALLOW_IPS", "")
+    uvicorn.run(
+        "app.asgi:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        proxy_headers=bool(forwarded),
+        forwarded_allow_ips=forwarded or None,
+        log_level="info",
+        server_header=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asc", description="ASC Rounds command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    importer = commands.add_parser("import-hromadas", help="import or update the hromada registry from a CSV file")
+    importer.add_argument("file")
+    importer.set_defaults(func=cmd_import_hromadas)
+
+    users = commands.add_parser("users", help="manage users")
+    user_commands = users.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create a user; the password is read from standard input")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["applicant", "expert", "staff", "admin"])
+    create.add_argument("--hromada", help="KATOTTG code of the hromada (applicants)")
+    create.set_defaults(func=cmd_users_create)
+
+    commands.add_parser("demo-seed", help="add demo users (not in production)").set_defaults(func=cmd_demo_seed)
+
+    serve = commands.add_parser("serve", help="serve the web application")
+    serve.add_argument("--host", default="")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--banner", action="store_true", help="print the URL and the demo logins first")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Languages: Ukrainian first, English second. Message catalogues are babel .po files under locale/."""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("uk", "en")
+DEFAULT_LOCALE = "uk"
+LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+KYIV = ZoneInfo("Europe/Kyiv")
+
+_current_locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
+
+
+def set_locale(locale: str) -> None:
+    _current_locale.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The catalogue for ``locale``, compiled in memory from its .po file (no build step needed)."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def translate(message: str) -> str:
+    return translations(get_locale()).gettext(message)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    return translations(get_locale()).ngettext(singular, plural, n)
+
+
+def gettext(message: str, **params: object) -> str:
+    """Translate ``message`` into the current language; ``%(name)s`` placeholders take ``params``."""
+    text = translate(message)
+    return text % params if params else text
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue without translating it yet (translated where it is shown)."""
+    return message
+
+
+def pick(uk: str, en: str) -> str:
+    """Choose between a Ukrainian and an English value kept as data (names, titles)."""
+    return en if get_locale() == "en" and en else uk
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag[:2] in LOCALES:
+            return tag[:2]
+    return None
+
+
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_ALPHABET_RANK = {letter: chr(0x4E00 + index) for index, letter in enumerate(UKRAINIAN_ALPHABET)}
+
+
+def ukrainian_sort_key(text: str) -> str:
+    """A string that sorts by the Ukrainian alphabet under plain binary (SQL) comparison."""
+    return "".join(_ALPHABET_RANK.get(ch, ch) for ch in text.casefold())
+
+
+def to_kyiv(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(KYIV)
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A stored UTC time shown as Kyiv wall-clock time in the current language."""
+    if moment is None:
+        return ""
+    return format_datetime(to_kyiv(moment), "short", tzinfo=KYIV, locale=get_locale())
+
+
+def format_day(day: date | None) -> str:
+    if day is None:
+        return ""
+    return format_date(day, "medium", locale=get_locale())
+
+
+def format_number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=get_locale())

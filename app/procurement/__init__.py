@@ -1,0 +1,1 @@
+"""procurement (built by the issues that follow the foundation)."""

@@ -1,0 +1,1 @@
+"""Oblasts and hromadas: the KATOTTG registry every round is judged against."""

@@ -1,0 +1,1 @@
+"""scoring (built by the issues that follow the foundation)."""
