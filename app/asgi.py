@@ -160,6 +160,7 @@ def session_store(settings: Settings) -> Store:
         from litestar.stores.redis import RedisStore
 
         return RedisStore.with_client(url=settings.redis_url, namespace="asc")
+    settings.sessions_dir.mkdir(parents=True, exist_ok=True)
     return FileStore(settings.sessions_dir, create_directories=True)
 
 
