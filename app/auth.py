@@ -63,7 +63,6 @@ class Sessions:
             httponly=True,
             secure=self.config.secure,
             samesite="lax",
-            max_age=self.config.idle_seconds,
         )
 
     def expired_cookie(self) -> Cookie:

@@ -129,7 +129,8 @@ class S3Storage:
             return await anyio.to_thread.run_sync(lambda: getattr(self.client, method)(**kwargs))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("NoSuchKey", "404", "NotFound"):
+            # A 404 names a missing object only when an object was asked for; a missing bucket is an outage.
+            if code in ("NoSuchKey", "404", "NotFound") and "Key" in kwargs:
                 raise ObjectMissing(kwargs.get("Key", "")) from exc
             raise StorageUnavailable(f"S3 {method} failed: {code or exc}") from exc
         except BotoCoreError as exc:
