@@ -24,9 +24,15 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.accounts.controllers import AccountApi, AccountPages
+from app.accounts.services import configure_password_hashing
+from app.applications import permissions as application_permissions
+from app.applications.controllers import ApplicationApi, ProgrammeApi, RoundApi
+from app.applications.pages import ApplicationPages
+from app.applications.round_pages import RoundPages
 from app.auth import API_PREFIX, RequestContextMiddleware, SessionConfig, Sessions
 from app.core_controllers import CoreApi, CorePages
 from app.db import close_engine, engine_for, prepare_engine, use_engine
+from app.documents import human_size
 from app.errors import DomainError
 from app.registry.controllers import RegistryApi, RegistryPages
 from app.settings import Settings, load_settings
@@ -127,8 +133,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         404: _("There is nothing at this address. Check the link."),
         405: _("This address does not accept this kind of request."),
         413: _(
-            "The request is larger than the limit of %(limit)s MB. Send a smaller file.",
-            limit=request.app.state.settings.max_body_bytes // (1024 * 1024),
+            "The request is larger than the limit of %(limit)s. Send a smaller file.",
+            limit=human_size(request.app.state.settings.max_body_bytes),
         ),
         429: _("Too many requests. Wait a little and try again."),
     }
@@ -168,6 +174,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
     settings = settings or load_settings()
     storage = storage or storage_for(settings)
     engine = use_engine(engine_for(settings))
+    application_permissions.register()
+    configure_password_hashing(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     sessions = Sessions(
         session_store(settings),
         SessionConfig(idle_seconds=settings.session_idle_minutes * 60, secure=settings.is_production),
@@ -179,6 +187,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
 
     async def on_shutdown(app: Litestar) -> None:
         await close_engine(engine)
+        # The store's own exit closes its Redis client (FileStore has nothing to close).
+        await sessions.store.__aexit__(None, None, None)
 
     app = Litestar(
         route_handlers=[
@@ -188,6 +198,11 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             AccountApi,
             RegistryPages,
             RegistryApi,
+            ProgrammeApi,
+            RoundPages,
+            RoundApi,
+            ApplicationApi,
+            ApplicationPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={

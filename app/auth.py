@@ -56,6 +56,8 @@ class Sessions:
         await self.store.delete(f"session:{session_id}")
 
     def cookie(self, session_id: str) -> Cookie:
+        # No max-age: the store renews the session at every request, and a fixed cookie lifetime
+        # would sign an active user out when it ran out. The cookie ends with the browser session.
         return Cookie(
             key=SESSION_COOKIE,
             value=session_id,
@@ -121,11 +123,19 @@ class RequestContextMiddleware:
                     session_id = None
         scope["user"] = user
         scope["auth"] = {"session_id": session_id}
-        locale = cookies.get(LANGUAGE_COOKIE)
-        if locale not in LOCALES:
-            locale = (user.locale if user else None) or negotiate(_header(scope, b"accept-language"))
-        set_locale(locale or DEFAULT_LOCALE)
+        set_locale(self._locale(scope, cookies, user))
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _locale(scope: Scope, cookies: dict[str, str], user: CurrentUser | None) -> str:
+        """Pages: the language chosen on the site, then the user's, then the browser's. The API: the
+        request's Accept-Language, then the user's."""
+        header = negotiate(_header(scope, b"accept-language"))
+        profile = user.locale if user else None
+        if scope["path"].startswith(API_PREFIX):
+            return header or profile or DEFAULT_LOCALE
+        chosen = cookies.get(LANGUAGE_COOKIE)
+        return (chosen if chosen in LOCALES else None) or profile or header or DEFAULT_LOCALE
 
 
 def current_user(connection: ASGIConnection) -> CurrentUser | None:

@@ -111,7 +111,47 @@ async def seed_demo() -> list[tuple[str, str, str]]:
             email=email, name=name, role=role, password=DEMO_PASSWORD, hromada_code=hromada, actor=audit.SYSTEM
         )
         created.append((email, role, hromada or ""))
+    await seed_demo_round()
     return created
+
+
+DEMO_RULES = {
+    "all": [
+        {"any": [{"rule": "amalgamated"}, {"rule": "population_max", "value": 100000}]},
+        {"rule": "documents_required", "value": ["council_decision", "premises_plan"]},
+    ]
+}
+
+
+async def seed_demo_round() -> None:
+    """An open round modelled on U-LEAD's round 4, so a newcomer has something to apply to."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.applications import services
+    from app.applications.tables import Round
+
+    programme_id = await services.ensure_programme(
+        code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe"
+    )
+    if await Round.exists().where(Round.programme == programme_id):
+        return
+    deadline = (datetime.now(UTC) + timedelta(days=60)).replace(hour=20, minute=59, second=0, microsecond=0)
+    created = await services.create_round(
+        data={
+            "programme_code": "ulead",
+            "title_uk": "Створення та модернізація ЦНАП: раунд 4 (демо)",
+            "title_en": "Establishing and modernising ASCs: round 4 (demo)",
+            "description_uk": "Громади до 100 000 мешканців і об'єднані громади будь-якого розміру, усі області.",
+            "description_en": "Hromadas of up to 100,000 residents and amalgamated hromadas of any size, all oblasts.",
+            "deadline": deadline,
+            "quota": 150,
+            "budget_minor": 15_000_000_00,
+            "currency": "EUR",
+            "rules": DEMO_RULES,
+        },
+        actor=audit.SYSTEM,
+    )
+    await services.transition_round(round_id=created["id"], to="open", actor=audit.SYSTEM)
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:

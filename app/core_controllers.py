@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -153,7 +154,7 @@ class CoreApi(Controller):
     async def health(self, storage: Storage) -> Response[HealthOut]:
         database = storage_state = "ok"
         try:
-            await ping()
+            await asyncio.wait_for(ping(), timeout=5)
         except Exception:  # noqa: BLE001 - any failure to reach the database is reported, not raised
             database = "unavailable"
         try:

@@ -19,6 +19,7 @@ APP_MODULES = (
     "app.piccolo_app",
     "app.registry.piccolo_app",
     "app.accounts.piccolo_app",
+    "app.applications.piccolo_app",
 )
 
 _engine: Engine | None = None
@@ -88,6 +89,12 @@ async def write_transaction() -> AsyncIterator[None]:
         transaction = db.transaction()
     async with transaction:
         yield
+
+
+def for_update(query, table):
+    """Lock ``table``'s selected rows until the transaction ends (PostgreSQL); SQLite's write lock already
+    serialises writers. ``table`` names which table of a joined query to lock."""
+    return query if is_sqlite() else query.lock_rows(of=(table,))
 
 
 async def prepare_engine(db: Engine, *, pool_max: int = 10) -> None:

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import filetype
+from babel.numbers import format_decimal
 
 from app import audit
 from app.db import write_transaction
-from app.errors import InvalidInput, NotAllowed, NotFound, ServiceUnavailable
-from app.i18n import _
+from app.errors import InvalidInput, NotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedType
+from app.i18n import _, get_locale
 from app.permissions import Permission, allow, deny
 from app.storage import ObjectMissing, Storage, StorageUnavailable
 from app.tables import StoredDocument
@@ -56,11 +57,21 @@ def detect_type(data: bytes, allowed: dict[str, str] | None = None) -> tuple[str
     if extension == "jpeg":
         extension = "jpg"
     if extension not in allowed:
-        raise InvalidInput(
+        raise UnsupportedType(
             _("This file type is not accepted. Upload one of: %(types)s.", types=", ".join(sorted(allowed))),
             extra={"field": "file"},
         )
     return extension, allowed[extension]
+
+
+def human_size(size_bytes: int) -> str:
+    """A size as a person reads it, in the current language: 200 bytes, 195 KB, 10 MB."""
+    locale = get_locale()
+    if size_bytes < 1024:
+        return _("%(n)s bytes", n=size_bytes)
+    if size_bytes < 1024 * 1024:
+        return _("%(n)s KB", n=format_decimal(round(size_bytes / 1024, 1), locale=locale))
+    return _("%(n)s MB", n=format_decimal(round(size_bytes / (1024 * 1024), 1), locale=locale))
 
 
 def _clean_filename(name: str) -> str:
@@ -85,8 +96,11 @@ async def save_document(
     if not data:
         raise InvalidInput(_("The file is empty. Choose the file again."), extra={"field": "file"})
     if len(data) > max_bytes:
-        raise InvalidInput(
-            _("The file is larger than %(limit)s MB. Reduce it and upload again.", limit=max_bytes // (1024 * 1024)),
+        raise PayloadTooLarge(
+            _(
+                "The file is larger than the limit of %(limit)s. Reduce it and upload again.",
+                limit=human_size(max_bytes),
+            ),
             extra={"field": "file"},
         )
     extension, content_type = detect_type(data, allowed_types)

@@ -30,6 +30,14 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class UnsupportedType(DomainError):
+    status_code = 415
+
+
 class TooManyRequests(DomainError):
     status_code = 429
 

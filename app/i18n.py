@@ -96,6 +96,28 @@ def to_kyiv(moment: datetime) -> datetime:
     return moment.astimezone(KYIV)
 
 
+def parse_kyiv(text: str) -> datetime:
+    """A Kyiv wall-clock time ("2026-12-31T18:00", or with an explicit offset) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.strip().replace(" ", "T"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=KYIV)
+    return moment.astimezone(UTC)
+
+
+def kyiv_local_input(moment: datetime | None) -> str:
+    """The value for an <input type="datetime-local"> showing ``moment`` in Kyiv."""
+    return to_kyiv(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def format_kyiv(moment: datetime | None) -> str:
+    """A deadline as people read it: date, time and the zone, e.g. 30.06.2019, 23:59 (Kyiv)."""
+    if moment is None:
+        return ""
+    local = to_kyiv(moment)
+    text = f"{format_date(local.date(), 'long', locale=get_locale())}, {local:%H:%M}"
+    return f"{text} ({gettext('Kyiv time')})"
+
+
 def format_moment(moment: datetime | None) -> str:
     """A stored UTC time shown as Kyiv wall-clock time in the current language."""
     if moment is None:

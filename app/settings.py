@@ -37,6 +37,8 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
     db_pool_max: int = 10
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -128,4 +130,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15),
         db_pool_max=_int(env, "DB_POOL_MAX", 10),
+        argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65536),
     )

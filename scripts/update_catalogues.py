@@ -183,10 +183,13 @@ def main(argv: list[str] | None = None) -> int:
         po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
         catalogue = updated_catalogue(po_path, locale, template)
         changed = save(po_path, catalogue)
-        missing = untranslated(catalogue)
-        if locale == "uk":
-            missing_uk = missing
         state = "updated" if changed else "unchanged"
+        if locale == "en":
+            # English messages are the msgids themselves; an empty msgstr falls back to them.
+            print(f"{locale}: {po_path.relative_to(ROOT)} {state}, {len(catalogue)} messages")
+            continue
+        missing = untranslated(catalogue)
+        missing_uk = missing
         print(f"{locale}: {po_path.relative_to(ROOT)} {state}, {len(catalogue)} messages, {len(missing)} untranslated")
 
     if missing_uk:

@@ -38,7 +38,15 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_settings(database_url: str, data_dir: Path, **env: str) -> Settings:
-    values = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
+    values = {
+        "APP_ENV": "test",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        # Cheap hashing keeps the suite fast; production uses argon2's defaults.
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+    }
     values.update(env)
     return load_settings(values)
 

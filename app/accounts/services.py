@@ -22,7 +22,18 @@ from app.registry.tables import Hromada
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
+    """Set argon2's cost (from settings). Existing hashes stay valid and are upgraded at the next login."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # User.email and LoginAttempt.account are Varchar(254)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "asc_"
 
@@ -109,10 +120,12 @@ async def create_user(
     actor: audit.Actor,
 ) -> dict[str, Any]:
     email = normalise_email(email)
-    if not EMAIL.match(email):
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
         raise InvalidInput(_("Enter a valid email address."), extra={"field": "email"})
     if not (name or "").strip():
         raise InvalidInput(_("Enter the person's name."), extra={"field": "name"})
+    if len(name.strip()) > 200:
+        raise InvalidInput(_("The name is too long: at most 200 characters."), extra={"field": "name"})
     if role not in ROLES:
         raise InvalidInput(_("The role must be one of: %(roles)s.", roles=", ".join(ROLES)), extra={"field": "role"})
     validate_password(password)
@@ -198,9 +211,11 @@ async def authenticate(*, email: str, password: str, address: str, limits: Login
     Wrong password and unknown email give the same message, so nobody learns which accounts exist.
     """
     email = normalise_email(email)
+    # The key the attempts are counted under fits the column; a longer email matches no account anyway.
+    account = email[:MAX_EMAIL_LENGTH]
     since = datetime.now(UTC) - limits.window
     minutes = int(limits.window.total_seconds() // 60)
-    if await _recent_failures(LoginAttempt.account, email, since) >= limits.max_failures_per_account or (
+    if await _recent_failures(LoginAttempt.account, account, since) >= limits.max_failures_per_account or (
         await _recent_failures(LoginAttempt.address, address, since) >= limits.max_failures_per_address
     ):
         raise TooManyRequests(
@@ -215,7 +230,7 @@ async def authenticate(*, email: str, password: str, address: str, limits: Login
         valid = False
     valid = valid and bool(row and row["is_active"])
     async with write_transaction():
-        await LoginAttempt.insert(LoginAttempt(account=email, address=address, succeeded=valid))
+        await LoginAttempt.insert(LoginAttempt(account=account, address=address, succeeded=valid))
         if valid:
             await audit.record(
                 actor=audit.Actor(id=row["id"], label=email, address=address),

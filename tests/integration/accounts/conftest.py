@@ -11,7 +11,10 @@ import pytest
 from app.auth import SESSION_COOKIE
 
 SIGNED_IN_AS = re.compile(r'action="/logout".*?\(([^()]*)\)\s*</button>', re.S)
-ERROR_NOTICE = re.compile(r'<p class="notice error"[^>]*>(.*?)</p>', re.S)
+# A form's error paragraph, or the message of the error page.
+ERROR_NOTICE = re.compile(
+    r'<p class="notice error"[^>]*>(.*?)</p>|<article class="notice error"[^>]*>.*?<p>(.*?)</p>', re.S
+)
 
 
 def in_english(http: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -33,7 +36,7 @@ def set_cookie_header(response: httpx.Response, name: str) -> str:
 def error_notice(response: httpx.Response) -> str:
     match = ERROR_NOTICE.search(response.text)
     assert match, response.text[:2000]
-    return match.group(1).strip()
+    return (match.group(1) or match.group(2)).strip()
 
 
 async def signed_in_as(http: httpx.AsyncClient, cookie: str | None = None) -> str | None:

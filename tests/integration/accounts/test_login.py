@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+
 from app.accounts.tables import LoginAttempt
+from app.asgi import create_app
 from app.auth import SESSION_COOKIE
 from app.tables import AuditEntry
-from app.asgi import create_app
 from tests.conftest import PASSWORD, client_for, csrf_token, login, make_settings
 from tests.integration.accounts.conftest import (
     error_notice,
@@ -16,6 +18,11 @@ from tests.integration.accounts.conftest import (
 )
 
 WRONG = "wrong-password-123"
+
+
+def plant(http, session_id: str) -> None:
+    """Put a session cookie into a browser as if another site or person had set it for this host."""
+    http.cookies.set(SESSION_COOKIE, session_id, domain="testserver.local", path="/")
 
 
 async def post_login(http, email: str, password: str, *, next: str = "/", token: str | None = None):
@@ -55,7 +62,9 @@ async def test_session_cookie_is_secure_in_production(database_url, tmp_path, us
     for hook in application.on_startup:
         await hook(application)
     try:
-        async with client_for(application) as http:
+        # The CSRF cookie is Secure in production too, so the browser must be on HTTPS to send it back.
+        transport = httpx.ASGITransport(app=application, client=("198.51.100.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
             response = await post_login(http, users["leader"]["email"], PASSWORD)
             assert response.status_code == 303
             assert "secure" in set_cookie_header(response, SESSION_COOKIE).lower()
@@ -142,7 +151,7 @@ async def test_logout_needs_the_csrf_token_so_another_site_cannot_sign_you_out(c
 async def test_a_cookie_planted_before_login_is_not_the_session_after_it(client, users, app):
     token = await csrf_token(client)
     planted = "attacker-chosen-session-id-0123456789abcdef"
-    client.cookies.set(SESSION_COOKIE, planted)
+    plant(client, planted)
     response = await post_login(client, users["leader"]["email"], PASSWORD, token=token)
     assert response.status_code == 303
     issued = session_cookie(response)
@@ -159,7 +168,7 @@ async def test_login_over_a_live_session_issues_a_new_id_and_kills_the_old_one(c
         fixed = attacker.cookies[SESSION_COOKIE]
 
     token = await csrf_token(client)  # the victim's login form, loaded before the cookie was planted
-    client.cookies.set(SESSION_COOKIE, fixed)
+    plant(client, fixed)
     response = await post_login(client, users["leader"]["email"], PASSWORD, token=token)
     assert response.status_code == 303
     issued = session_cookie(response)
@@ -364,3 +373,13 @@ async def test_the_per_address_limit_is_twenty_by_default(client, users, app):
     assert (await post_login(client, users["leader"]["email"], PASSWORD)).status_code == 429
     async with client_for(app, "203.0.113.78") as other:
         assert (await post_login(other, users["leader"]["email"], PASSWORD)).status_code == 303
+
+
+async def test_an_absurdly_long_email_is_just_a_wrong_login(client, users):
+    in_english(client)
+    for email in ("a" * 300 + "@test.asc", "x" * 5000):
+        response = await post_login(client, email, WRONG)
+        assert response.status_code == 400
+        assert error_notice(response) == "The email or password is wrong. Check both and try again."
+    api = await client.post("/api/v1/auth/token", json={"email": "b" * 300 + "@test.asc", "password": WRONG})
+    assert api.status_code == 422

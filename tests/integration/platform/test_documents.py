@@ -1,10 +1,16 @@
-"""Documents through HTTP: server-chosen keys, types judged by bytes, size limits, who may read, the audit log."""
+"""Documents through HTTP: server-chosen keys, types judged by bytes, size limits, who may read, the audit log.
+
+Messages are checked in English (Accept-Language for the API, the language cookie for pages), except where
+the Ukrainian default is the point.
+"""
 
 from __future__ import annotations
 
 import re
 from contextlib import asynccontextmanager
 from urllib.parse import quote
+
+import pytest
 
 from app.asgi import create_app
 from app.tables import AuditEntry, StoredDocument
@@ -15,6 +21,16 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 KEY_PATTERN = re.compile(r"^documents/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|png)$")
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    speak_english(client)
+
+
+def speak_english(http) -> None:
+    http.headers["accept-language"] = "en"
+    http.cookies.set("asc_lang", "en")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -84,26 +100,27 @@ async def test_type_is_judged_by_the_bytes_and_recorded_from_them(client, users)
     assert row["key"].endswith(".png")
 
 
-async def test_executable_bytes_named_pdf_are_refused_with_422_and_no_record(client, users):
+async def test_executable_bytes_named_pdf_are_refused_as_an_unsupported_type_and_leave_nothing(client, users, settings):
     token = await api_token(client, users["leader"]["email"])
 
     response = await upload(client, token, filename="council-decision.pdf", data=EXE)
 
-    assert response.status_code == 422
+    assert response.status_code == 415
     body = response.json()
-    assert "This file type is not accepted" in body["detail"]
+    assert body["detail"].startswith("This file type is not accepted. Upload one of: ")
     assert "pdf" in body["detail"]
     assert body["extra"]["field"] == "file"
     assert await StoredDocument.count() == 0
+    assert not any(path.is_file() for path in settings.documents_dir.rglob("*"))
 
 
-async def test_html_bytes_named_pdf_are_refused_with_422(client, users):
+async def test_html_bytes_named_pdf_are_refused_as_an_unsupported_type(client, users):
     token = await api_token(client, users["leader"]["email"])
 
     response = await upload(client, token, filename="decision.pdf", data=HTML)
 
-    assert response.status_code == 422
-    assert "This file type is not accepted" in response.json()["detail"]
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith("This file type is not accepted")
     assert await StoredDocument.count() == 0
 
 
@@ -113,7 +130,8 @@ async def test_empty_file_is_refused_with_422(client, users):
     response = await upload(client, token, data=b"")
 
     assert response.status_code == 422
-    assert "empty" in response.json()["detail"]
+    assert response.json()["detail"] == "The file is empty. Choose the file again."
+    assert response.json()["extra"]["field"] == "file"
     assert await StoredDocument.count() == 0
 
 
@@ -123,10 +141,16 @@ async def test_file_over_the_upload_limit_is_refused_with_a_message_naming_the_l
         token = await api_token(http, users["leader"]["email"])
         at_limit = await upload(http, token, data=PDF[:20] + bytes(1000 - 20))
         over_limit = await upload(http, token, data=PDF[:20] + bytes(1001 - 20))
+        speak_english(http)
+        over_limit_en = await upload(http, token, data=PDF[:20] + bytes(1001 - 20))
 
         assert at_limit.status_code == 201, at_limit.text
-        assert over_limit.status_code == 422
-        assert "larger than 1000 bytes" in over_limit.json()["detail"]
+        assert over_limit.status_code == 413
+        # Ukrainian by default, and the limit itself, not a rounded "0 MB".
+        assert "1000 Б" in over_limit.json()["detail"]
+        assert over_limit_en.status_code == 413
+        assert "larger than the limit of 1000 bytes" in over_limit_en.json()["detail"]
+        assert over_limit_en.json()["extra"]["field"] == "file"
         assert await StoredDocument.count() == 1
 
 
@@ -136,9 +160,13 @@ async def test_request_body_over_the_body_limit_answers_413_naming_the_limit(use
         token = await api_token(http, users["leader"]["email"])
 
         response = await upload(http, token, data=PDF + bytes(5000))
+        speak_english(http)
+        response_en = await upload(http, token, data=PDF + bytes(5000))
 
         assert response.status_code == 413
-        assert "1000 bytes" in response.json()["detail"]
+        assert "1000 Б" in response.json()["detail"]
+        assert response_en.status_code == 413
+        assert "The request is larger than the limit of 1000 bytes" in response_en.json()["detail"]
         assert await StoredDocument.count() == 0
 
 
@@ -159,6 +187,7 @@ async def test_another_applicant_cannot_read_a_leaders_document_nor_its_content(
     assert PDF not in content.content
     # Nor through the page route, signed in with a session.
     async with client_for(app) as browser:
+        speak_english(browser)
         await login(browser, users["other_leader"]["email"])
         page = await browser.get(f"/documents/{document_id}")
     assert page.status_code == 403

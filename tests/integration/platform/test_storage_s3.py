@@ -58,6 +58,7 @@ async def running(application):
         await hook(application)
     try:
         async with client_for(application) as http:
+            http.headers["accept-language"] = "en"  # messages are checked in English
             yield http
     finally:
         for hook in application.on_shutdown:
