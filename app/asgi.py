@@ -22,7 +22,7 @@ from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, virus_scan
 from app.accounts.controllers import AccountApi, AccountPages
 from app.accounts.services import configure_password_hashing
 from app.applications import permissions as application_permissions
@@ -34,7 +34,13 @@ from app.core_controllers import CoreApi, CorePages
 from app.db import close_engine, engine_for, prepare_engine, use_engine
 from app.documents import human_size
 from app.errors import DomainError
+from app.procurement import permissions as procurement_permissions
+from app.procurement.controllers import ProcurementApi
 from app.registry.controllers import RegistryApi, RegistryPages
+from app.scoring import permissions as scoring_permissions
+from app.scoring.controllers import ReviewApi, ScoringApi
+from app.scoring.pages import ExpertPages
+from app.scoring.staff_pages import ReviewStaffPages
 from app.settings import Settings, load_settings
 from app.storage import Storage, storage_for
 
@@ -175,6 +181,9 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
     storage = storage or storage_for(settings)
     engine = use_engine(engine_for(settings))
     application_permissions.register()
+    scoring_permissions.register()
+    procurement_permissions.register()
+    virus_scan.configure(settings.clamd_address)
     configure_password_hashing(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     sessions = Sessions(
         session_store(settings),
@@ -199,10 +208,15 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             RegistryPages,
             RegistryApi,
             ProgrammeApi,
+            ScoringApi,
+            ProcurementApi,
+            ReviewApi,
             RoundPages,
             RoundApi,
             ApplicationApi,
             ApplicationPages,
+            ExpertPages,
+            ReviewStaffPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={
@@ -243,6 +257,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
         debug=False,
     )
     app.state.settings = settings
+    app.state.engine = engine
     app.state.storage = storage
     app.state.sessions = sessions
     return app

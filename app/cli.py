@@ -164,6 +164,39 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.backup import BackupError, backup, write_document_keys
+    from app.settings import load_settings
+
+    settings = load_settings()
+    try:
+        manifest = backup(settings, Path(args.path))
+        if settings.storage != "local":
+            from app.tables import StoredDocument
+
+            _connect()
+            keys = asyncio.run(_prepared(lambda: StoredDocument.select(StoredDocument.key)))
+            write_document_keys(Path(args.path), [row["key"] for row in keys])
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Backup written to {args.path} ({manifest['database']['engine']}).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.backup import BackupError, restore
+    from app.settings import load_settings
+
+    try:
+        manifest = restore(load_settings(), Path(args.path))
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Restored the backup of {manifest['created_at']} from {args.path}.")
+    return 0
+
+
 def print_banner(host: str, port: int) -> None:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  ASC Rounds is running at  http://{shown}:{port}/")
@@ -219,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_users_create)
 
     commands.add_parser("demo-seed", help="add demo users (not in production)").set_defaults(func=cmd_demo_seed)
+
+    backup_parser = commands.add_parser("backup", help="back up the database and the documents into a new folder")
+    backup_parser.add_argument("path")
+    backup_parser.set_defaults(func=cmd_backup)
+    restore_parser = commands.add_parser("restore", help="restore a backup made by `asc backup`")
+    restore_parser.add_argument("path")
+    restore_parser.set_defaults(func=cmd_restore)
 
     serve = commands.add_parser("serve", help="serve the web application")
     serve.add_argument("--host", default="")

@@ -20,6 +20,8 @@ APP_MODULES = (
     "app.registry.piccolo_app",
     "app.accounts.piccolo_app",
     "app.applications.piccolo_app",
+    "app.scoring.piccolo_app",
+    "app.procurement.piccolo_app",
 )
 
 _engine: Engine | None = None

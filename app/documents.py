@@ -32,6 +32,8 @@ DEFAULT_ALLOWED_TYPES = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 
+IMAGE_TYPES = {key: DEFAULT_ALLOWED_TYPES[key] for key in ("jpg", "png", "webp")}
+
 
 @dataclass(frozen=True)
 class Uploader:
@@ -41,12 +43,15 @@ class Uploader:
 
 
 OwnerCheck = Callable[[Uploader, dict[str, Any]], Awaitable[Permission]]
-_owner_checks: dict[str, OwnerCheck] = {}
+_owner_checks: dict[str, list[OwnerCheck]] = {}
 
 
 def register_owner_check(owner_type: str, check: OwnerCheck) -> None:
-    """A domain that attaches documents to its objects says here who may read them."""
-    _owner_checks[owner_type] = check
+    """A domain that attaches documents to its objects says here who may read them. Several domains may
+    register for one owner type (applications for leaders, scoring for assigned experts): any one allows."""
+    checks = _owner_checks.setdefault(owner_type, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def detect_type(data: bytes, allowed: dict[str, str] | None = None) -> tuple[str, str]:
@@ -72,6 +77,24 @@ def human_size(size_bytes: int) -> str:
     if size_bytes < 1024 * 1024:
         return _("%(n)s KB", n=format_decimal(round(size_bytes / 1024, 1), locale=locale))
     return _("%(n)s MB", n=format_decimal(round(size_bytes / (1024 * 1024), 1), locale=locale))
+
+
+async def _scan(data: bytes) -> None:
+    from app.virus_scan import ScannerUnavailable, scanner
+
+    clamd = scanner()
+    if clamd is None:
+        return
+    try:
+        found = await clamd.scan(data)
+    except ScannerUnavailable as exc:
+        raise ServiceUnavailable(
+            _("The virus scanner is unavailable right now. Nothing was saved; please try again in a few minutes.")
+        ) from exc
+    if found:
+        raise InvalidInput(
+            _("The file was refused: the virus scanner found %(name)s in it.", name=found), extra={"field": "file"}
+        )
 
 
 def _clean_filename(name: str) -> str:
@@ -104,6 +127,7 @@ async def save_document(
             extra={"field": "file"},
         )
     extension, content_type = detect_type(data, allowed_types)
+    await _scan(data)
     now = datetime.now(UTC)
     key = f"documents/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
     try:
@@ -154,9 +178,15 @@ async def can_read_document(user: Uploader, document: dict[str, Any]) -> Permiss
         return allow()
     if user.id is not None and document["uploaded_by"] == user.id:
         return allow()
-    check = _owner_checks.get(document["owner_type"])
-    if check is not None:
-        return await check(user, document)
+    checks = _owner_checks.get(document["owner_type"], [])
+    refusal = None
+    for check in checks:
+        permission = await check(user, document)
+        if permission:
+            return permission
+        refusal = refusal or permission
+    if refusal is not None:
+        return refusal
     return deny(_("Only the person who uploaded this document and programme staff can open it."))
 
 

@@ -115,7 +115,8 @@ def format_kyiv(moment: datetime | None) -> str:
         return ""
     local = to_kyiv(moment)
     text = f"{format_date(local.date(), 'long', locale=get_locale())}, {local:%H:%M}"
-    return f"{text} ({gettext('Kyiv time')})"
+    zone = gettext("Kyiv time")
+    return f"{text} ({zone})"
 
 
 def format_moment(moment: datetime | None) -> str:

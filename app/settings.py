@@ -38,6 +38,7 @@ class Settings:
     login_window_minutes: int = 15
     db_pool_max: int = 10
     argon2_time_cost: int = 3
+    clamd_address: str = ""
     argon2_memory_kib: int = 65536
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -131,5 +132,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15),
         db_pool_max=_int(env, "DB_POOL_MAX", 10),
         argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3),
+        clamd_address=env.get("CLAMD_ADDRESS", "").strip(),
         argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65536),
     )

@@ -137,6 +137,22 @@ def test_translations_keep_the_placeholders_of_their_message(locale: str) -> Non
     assert not problems, f"{locale} translations with wrong placeholders:\n  " + "\n  ".join(problems)
 
 
+def test_template_messages_are_valid_format_strings(extracted: Catalog) -> None:
+    # Jinja2's newstyle gettext always applies ``%`` formatting, even without parameters, so a bare "%" in a
+    # template message raises at render time (a 500). Write "%%" for a percent sign.
+    problems = []
+    for message in _messages(extracted):
+        templates = sorted({name for name, _lineno in message.locations if name.endswith(".html")})
+        if not templates:
+            continue
+        for text in _ids(message):
+            if not _formats(text, dict.fromkeys(PLACEHOLDER.findall(text), 1)):
+                problems.append(f"{text!r} ({', '.join(templates)})")
+    assert not problems, "template messages that fail to format (write %% for a percent sign):\n  " + "\n  ".join(
+        problems
+    )
+
+
 def test_ukrainian_catalogue_has_three_plural_forms() -> None:
     ukrainian = _catalogue("uk")
     assert ukrainian.num_plurals == 3

@@ -161,10 +161,17 @@ async def test_a_leader_sees_the_apply_button_and_an_anonymous_visitor_does_not(
     assert f'action="/rounds/{round_["id"]}/apply"' in leader.text
     assert "Вінницька міська громада" in plain(leader.text)
 
-    application = (await start_application(client, as_role, round_["id"])).json()
+    applied = await post_form(client, f"/rounds/{round_['id']}/apply", {}, form_page=f"/rounds/{round_['id']}")
+    assert applied.status_code == 303
+    target = applied.headers["location"]
+    assert re.fullmatch(r"/applications/\d+", target)
     again = await client.get(f"/rounds/{round_['id']}")
     assert f'action="/rounds/{round_["id"]}/apply"' not in again.text
-    assert f'href="/applications/{application["id"]}"' in again.text
+    assert f'href="{target}"' in again.text
+
+    other = await open_round()
+    await start_application(client, as_role, other["id"])  # through the API: the page links to it as well
+    assert 'href="/applications/' in (await client.get(f"/rounds/{other['id']}")).text
 
 
 async def test_drafts_are_listed_for_staff_only_and_only_staff_get_the_new_round_button(
