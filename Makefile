@@ -29,7 +29,12 @@ run: install
 	$(BIN)/asc demo-seed
 	$(BIN)/asc serve --banner
 
-test: install-test
+# axe-core for the browser journey's accessibility checks, from the npm registry (pinned by the lock file).
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund || npm install --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
+test: install-test tests/e2e/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -43,4 +48,4 @@ format: install-test
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache tests/artifacts tests/e2e/node_modules

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import jinja2
+import msgspec
 from litestar import Litestar, Request, Response
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OpenAPIHeader, OpenAPIResponse, Operation, Schema, SecurityScheme
+from litestar.plugins import ReceiveRoutePlugin
 from litestar.response import Redirect, Template
+from litestar.routes import BaseRoute, HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
@@ -29,13 +38,15 @@ from app.applications import permissions as application_permissions
 from app.applications.controllers import ApplicationApi, ProgrammeApi, RoundApi
 from app.applications.pages import ApplicationPages
 from app.applications.round_pages import RoundPages
-from app.auth import API_PREFIX, RequestContextMiddleware, SessionConfig, Sessions
+from app.auth import API_PREFIX, RequestContextMiddleware, SessionConfig, Sessions, admin_only, signed_in, staff_only
 from app.core_controllers import CoreApi, CorePages
 from app.db import close_engine, engine_for, prepare_engine, use_engine
 from app.documents import human_size
 from app.errors import DomainError
 from app.procurement import permissions as procurement_permissions
 from app.procurement.controllers import ProcurementApi
+from app.procurement.pages import ProjectPages
+from app.procurement.staff_pages import ProcurementStaffPages
 from app.registry.controllers import RegistryApi, RegistryPages
 from app.scoring import permissions as scoring_permissions
 from app.scoring.controllers import ReviewApi, ScoringApi
@@ -155,7 +166,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         message = _("This form has expired. Reload the page and submit it again.")
     else:
         message = messages.get(status, exc.detail)
-    return error_response(request, status, message)
+    response = error_response(request, status, message)
+    if exc.headers:  # e.g. the Allow of a 405
+        response.headers.update(exc.headers)
+    return response
 
 
 def server_error_handler(request: Request, exc: Exception) -> Response:
@@ -165,6 +179,159 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(
         request, 500, i18n.gettext("Something went wrong on our side. The error was logged; please try again.")
     )
+
+
+# Errors that say the database cannot be reached right now (restarting, down, locked), wherever they are
+# raised, the auth middleware included. Each is checked by ``database_unavailable`` before it becomes a 503.
+DATABASE_ERRORS = (
+    asyncpg.PostgresConnectionError,  # the connection broke: ConnectionDoesNotExistError, ...
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,  # "connection is closed", when a pooled connection died with the server
+    asyncpg.InternalClientError,  # the driver's state after the server dropped the connection mid-query
+    OSError,  # connection refused or reset, from the pool's connect
+    sqlite3.OperationalError,  # "database is locked" after the write timeout
+)
+_UNREACHABLE_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+    errno.EPIPE,
+}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection is closed" in str(exc) or "pool is closed" in str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(text in str(exc) for text in ("database is locked", "unable to open database"))
+    if isinstance(exc, OSError):
+        return (
+            isinstance(exc, (ConnectionError, TimeoutError))
+            or exc.errno in _UNREACHABLE_ERRNOS
+            or "Connect call failed" in str(exc)
+        )
+    return isinstance(exc, DATABASE_ERRORS)
+
+
+def database_error_handler(request: Request, exc: Exception) -> Response:
+    """The database is restarting or unreachable: 503 with a message, the app keeps running and its pool
+    reconnects when the database is back. Anything else of these types is a bug: 500, as before."""
+    import logging
+
+    if not database_unavailable(exc):
+        return server_error_handler(request, exc)
+    logging.getLogger("asc").warning("Database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(
+        request, 503, i18n.gettext("The database is unavailable right now. Please try again in a few minutes.")
+    )
+
+
+class ErrorOut(msgspec.Struct):
+    """The body of every error of the API, as ``error_response`` writes it."""
+
+    status_code: int
+    detail: str
+    extra: dict[str, Any] | None = None
+
+
+BEARER = "BearerToken"
+API_ERRORS = {
+    401: "No valid bearer token: send `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
+    403: "Your role, or your relation to this object, does not allow this.",
+    404: "There is no such object (in the path, or named in the body), or it is not yours to see.",
+    409: "The object's state does not allow this now (already submitted, closed or confirmed; a stale version).",
+    413: "The request or its file is larger than the limit.",
+    415: "The file is of a type that is not accepted here.",
+    422: "The request is well formed but breaks a rule: `detail` says which and what to do; `extra` names the field.",
+    429: "Too many failed sign-in attempts: wait and try again.",
+    503: "The database or the document storage does not answer right now: try again later.",
+}
+
+
+class ApiErrorResponses(ReceiveRoutePlugin):
+    """Documents in the OpenAPI schema the errors each API operation can answer, all with ``ErrorOut``.
+
+    401 and 403 where a guard asks who you are (such operations also declare the bearer token), 404
+    where the path or the body names an object, 422 where there is input, 409 on writes, 413 with a
+    body, 415 with an upload, 503 everywhere (``database_error_handler``, storage outages), and what a
+    handler adds with ``opt={"errors": (...)}``. (400, a request that does not match the schema,
+    Litestar documents itself.) A handler that serves stored documents lists their types with
+    ``opt={"content_types": (...)}``.
+    """
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(API_PREFIX):
+            return
+        for handler in route.route_handlers:
+            if "OPTIONS" in handler.http_methods:
+                continue
+            guards = {guard for layer in handler.ownership_layers for guard in (layer.guards or [])}
+            parameters = handler.parsed_fn_signature.parameters
+            body = parameters.get("data")
+            codes = {503, *handler.opt.get("errors", ())}
+            if guards & {signed_in, staff_only, admin_only}:
+                codes |= {401, 403}
+                handler.security = handler.security or [{BEARER: []}]
+            if route.path_parameters or body is not None:
+                codes.add(404)
+            if set(parameters) - {"request", "settings", "storage", "sessions"}:
+                codes.add(422)
+            if handler.http_methods - {"GET", "HEAD"}:
+                codes.add(409)
+            if body is not None:
+                codes.add(413)
+                if getattr(body.kwarg_definition, "media_type", None) == RequestEncodingType.MULTI_PART:
+                    codes.add(415)
+            documented = {
+                code: ResponseSpec(ErrorOut, description=API_ERRORS[code], generate_examples=False)
+                for code in sorted(codes)
+            }
+            handler.responses = {**documented, **(handler.responses or {})}
+            if handler.operation_class is Operation:
+                handler.operation_class = api_operation(tuple(handler.opt.get("content_types", ())))
+
+
+def api_operation(content_types: tuple[str, ...]) -> Callable[..., Operation]:
+    """Builds an operation's schema as Litestar does, then corrects what Litestar cannot be told."""
+
+    def build(**fields: Any) -> Operation:
+        operation = Operation(**fields)
+        responses = operation.responses or {}
+        for response in responses.values():
+            header = (response.headers or {}).get("last-modified") if isinstance(response, OpenAPIResponse) else None
+            if isinstance(header, OpenAPIHeader) and isinstance(header.schema, Schema):
+                # A file response sends an HTTP date (Thu, 26 Nov 2026 10:06:11 GMT), not an RFC 3339 date-time.
+                header.schema.format = None
+                header.description = "When the file was last modified, as an HTTP date"
+        success = responses.get("200")
+        if content_types and isinstance(success, OpenAPIResponse) and success.content:
+            media = next(iter(success.content.values()))
+            success.content = {content_type: media for content_type in content_types}
+        return operation
+
+    return build
+
+
+def out_of_range_handler(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (an id beyond its integer column, a text beyond its length) is
+    the request's fault: 422, not 500. Logged, as a rule in the service should have caught it first."""
+    import logging
+
+    logging.getLogger("asc").warning("Value out of range on %s %s: %s", request.method, request.url.path, exc)
+    details = "A value in it is too large or too long."
+    return error_response(request, 422, i18n.gettext("The request is not valid. %(details)s", details=details))
+
+
+def undecodable_request_handler(request: Request, exc: UnicodeDecodeError) -> Response:
+    """Litestar reads a form part without a file name as UTF-8 text and raises on other bytes: a 400."""
+    details = "A form field is not UTF-8 text; send a file as a part with a file name."
+    return error_response(request, 400, i18n.gettext("The request is not valid. %(details)s", details=details))
 
 
 def session_store(settings: Settings) -> Store:
@@ -217,6 +384,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             ApplicationPages,
             ExpertPages,
             ReviewStaffPages,
+            ProjectPages,
+            ProcurementStaffPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={
@@ -245,10 +414,22 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             "Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    BEARER: SecurityScheme(
+                        type="http", scheme="bearer", description="A token from `POST /api/v1/auth/token`."
+                    )
+                }
+            ),
         ),
+        plugins=[ApiErrorResponses()],
         exception_handlers={
             DomainError: domain_error_handler,
             HTTPException: http_error_handler,
+            OverflowError: out_of_range_handler,
+            asyncpg.DataError: out_of_range_handler,
+            UnicodeDecodeError: undecodable_request_handler,
+            **dict.fromkeys(DATABASE_ERRORS, database_error_handler),
             500: server_error_handler,
         },
         on_startup=[on_startup],

@@ -109,6 +109,10 @@ class RequestContextMiddleware:
         user: CurrentUser | None = None
         session_id: str | None = None
         cookies = _cookies(scope)
+        # Before the user is looked up, so an error there (the database down) is answered in the request's
+        # language and the error page finds no half-set user.
+        scope["user"] = None
+        set_locale(self._locale(scope, cookies, None))
         if scope["path"].startswith(API_PREFIX):
             authorization = _header(scope, b"authorization")
             if authorization.lower().startswith("bearer "):

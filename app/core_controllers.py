@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Response, Template
 
@@ -22,6 +23,8 @@ from app.settings import Settings
 from app.storage import Storage, StorageUnavailable
 
 AUDIT_PAGE_SIZE = 50
+# What a stored document is served as: the type its bytes were judged to be at upload.
+DOCUMENT_TYPES = tuple(sorted(set(documents.DEFAULT_ALLOWED_TYPES.values())))
 
 
 class HealthOut(msgspec.Struct):
@@ -150,7 +153,11 @@ class CorePages(Controller):
 class CoreApi(Controller):
     tags = ["platform"]
 
-    @get("/health", summary="Health of the database and the document storage")
+    @get(
+        "/health",
+        summary="Health of the database and the document storage",
+        responses={503: ResponseSpec(HealthOut, description="The database or the storage does not answer (named).")},
+    )
     async def health(self, storage: Storage) -> Response[HealthOut]:
         database = storage_state = "ok"
         try:
@@ -214,6 +221,7 @@ class CoreApi(Controller):
         guards=[signed_in],
         summary="A document's bytes",
         media_type="application/octet-stream",
+        opt={"content_types": DOCUMENT_TYPES},
     )
     async def document_content(self, request: Request, storage: Storage, document_id: int) -> Response[bytes]:
         document, data = await documents.read_document(

@@ -137,7 +137,12 @@ class AccountApi(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", status_code=HTTP_201_CREATED, summary="Exchange email and password for a bearer token")
+    @post(
+        "/auth/token",
+        status_code=HTTP_201_CREATED,
+        summary="Exchange email and password for a bearer token",
+        opt={"errors": (429,)},
+    )
     async def issue_token(self, request: Request, settings: Settings, data: TokenRequest) -> TokenCreated:
         user = await services.authenticate(
             email=data.email, password=data.password, address=client_address(request), limits=login_limits(settings)

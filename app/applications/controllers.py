@@ -35,7 +35,7 @@ from app.applications.schemas import (
     verdict_out,
 )
 from app.auth import client_address, require_user, signed_in, staff_only
-from app.core_controllers import attachment
+from app.core_controllers import DOCUMENT_TYPES, attachment
 from app.documents import read_document
 from app.i18n import get_locale
 from app.storage import Storage
@@ -287,6 +287,7 @@ class ApplicationApi(Controller):
         "/{application_id:int}/documents/{document_id:int}",
         media_type="application/octet-stream",
         summary="Download a document of the application",
+        opt={"content_types": DOCUMENT_TYPES},
     )
     async def download(self, request: Request, storage: Storage, application_id: int, document_id: int) -> Response:
         user = require_user(request)

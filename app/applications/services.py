@@ -776,9 +776,12 @@ async def submit(*, application_id: int, user: CurrentUser, actor: audit.Actor) 
         round_ = await get_round(application["round"])
         if application["status"] != "draft":
             raise Conflict(_("This application was already submitted."))
-        if round_["deadline"] and now_utc() > round_["deadline"]:
+        # One moment for the deadline check and the stored time, so an accepted submission never reads
+        # as later than the deadline.
+        submitted_at = now_utc()
+        if round_["deadline"] and submitted_at > round_["deadline"]:
             raise _deadline_passed(round_)
-        if not accepting_applications(round_):
+        if not accepting_applications(round_, submitted_at):
             raise _not_accepting(round_)
         answers = clean_answers(round_["questions"], application["answers"] or {}, strict=True)
         kinds = await _document_kinds(application_id)
@@ -793,7 +796,6 @@ async def submit(*, application_id: int, user: CurrentUser, actor: audit.Actor) 
             )
         hromada = await _hromada_facts(application["hromada_code"])
         verdict = await verdict_for(round_=round_, hromada=hromada, answers=answers, document_kinds=kinds)
-        submitted_at = now_utc()
         await Application.update(
             {
                 Application.status: "submitted",

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.datastructures import UploadFile
+from litestar.params import KwargDefinition
 
 
 class Amounts(msgspec.Struct):
@@ -139,9 +140,24 @@ class DocumentUploadIn(msgspec.Struct):
     kind: str = "acceptance"
 
 
+# A form has no null: no file is a part left out. Documented as a plain optional file (Litestar would
+# write the union as oneOf [file, null], which clients then send as a text field).
+OptionalFile = Annotated[
+    UploadFile | None,
+    KwargDefinition(
+        schema_extra={
+            "oneOf": None,
+            "type": "string",
+            "format": "binary",
+            "contentMediaType": "application/octet-stream",
+        }
+    ),
+]
+
+
 class OpeningIn(msgspec.Struct):
     opened_on: str
-    photo: UploadFile | None = None
+    photo: OptionalFile = None
     note: str = ""
 
 

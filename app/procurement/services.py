@@ -931,6 +931,8 @@ async def report_opening(
     day = _date(opened_on, "opened_on")
     if day is None:
         raise InvalidInput(_("Give the date the centre opened."), extra={"field": "opened_on"})
+    if day > kyiv_today():  # checked before the photo is stored, so a refused report leaves no file behind
+        raise InvalidInput(_("The opening date cannot be in the future."), extra={"field": "opened_on"})
     if photo is not None:
         await save_document(
             storage=storage,

@@ -21,7 +21,7 @@ from app.applications.pages import is_htmx, shown_value
 from app.auth import client_address, require_user, signed_in
 from app.documents import human_size
 from app.errors import DomainError
-from app.i18n import N_, gettext, pick, to_kyiv
+from app.i18n import N_, format_number, gettext, pick
 from app.scoring import services
 from app.scoring.rubric import maximum_total
 from app.scoring.tables import CONFLICT_TYPES
@@ -195,36 +195,56 @@ async def render_review(
     )
 
 
+def criterion_errors(failure: DomainError, criteria: list[dict[str, Any]]) -> dict[str, str]:
+    """A refused save's messages for the fields they concern, said in terms of the form (the service names the
+    criterion by its key, which the page shows as its title)."""
+    by_key = {c["key"]: c for c in criteria}
+    errors = {
+        key: gettext("Score this criterion before submitting.")
+        for key in failure.extra.get("missing", [])
+        if key in by_key
+    }
+    field = failure.extra.get("field", "")
+    if field in by_key:
+        errors[field] = gettext(
+            "Enter whole or half points from 0 to %(max)s.", max=format_number(by_key[field]["max_points"])
+        )
+    return errors
+
+
 def saved_partial(
     assignment_id: int,
+    criteria: list[dict[str, Any]],
     *,
     review: dict[str, Any] | None = None,
     error: DomainError | None = None,
-    keys: list[str] | None = None,
 ) -> Template:
-    """The save status after an htmx autosave: "Saved, version N" with the new version swapped into the form
-    out of band, or why the save was refused (the X-Review-Error header lets the page swap a 4xx in)."""
-    field = error.extra.get("field", "") if error else ""
-    context = {
+    """The save status after an htmx autosave: "Saved, version N" with the new version and total swapped into
+    the form out of band, or why the save was refused (the X-Review-Error header lets the page swap a 4xx in),
+    with a criterion's message swapped in next to its field."""
+    field_errors = criterion_errors(error, criteria) if error else {}
+    context: dict[str, Any] = {
         "assignment_id": assignment_id,
         "saved": None,
         "save_error": "",
         "stale": False,
-        "error_slots": keys or [],
-        "field_errors": {field: error.message} if error and field else {},
+        "error_slots": [c["key"] for c in criteria],
+        "field_errors": field_errors,
         "total": None,
-        "maximum": 0,
+        "maximum": maximum_total(criteria),
     }
     headers: dict[str, str] = {}
     if review is not None:
-        moment = review["updated_at"]
-        context["saved"] = {"version": review["version"], "time": to_kyiv(moment).strftime("%H:%M") if moment else ""}
+        context["saved"] = {"version": review["version"]}
         context["total"] = review["total"]
-        context["maximum"] = maximum_total(review["criteria"])
         headers["X-Review-Version"] = str(review["version"])
     if error is not None:
         context["stale"] = "current_version" in error.extra
-        context["save_error"] = error.message
+        if field_errors:
+            titles = [pick(c["title_uk"], c["title_en"]) for c in criteria if c["key"] in field_errors]
+            context["save_error"] = gettext("check the marked criteria: %(titles)s.", titles=", ".join(titles))
+        else:
+            context["save_error"] = error.message
         headers["X-Review-Error"] = "1"
     return Template(
         "scoring/_review_saved.html",
@@ -291,25 +311,22 @@ class ExpertPages(Controller):
         except DomainError as failure:
             if failure.status_code == 404:
                 raise
+            criteria = (await services.get_review(assignment_id=assignment_id, user=user))["criteria"]
             if htmx:
-                return saved_partial(assignment_id, error=failure, keys=sorted(scores))
-            field_errors = {
-                key: gettext("Score this criterion before submitting.") for key in failure.extra.get("missing", [])
-            }
-            if failure.extra.get("field"):
-                field_errors[failure.extra["field"]] = failure.message
+                return saved_partial(assignment_id, criteria, error=failure)
+            field_errors = criterion_errors(failure, criteria)
             stale = "current_version" in failure.extra
             return await render_review(
                 request,
                 assignment_id,
                 status_code=failure.status_code,
-                error="" if stale else failure.message,
+                error="" if stale or field_errors else failure.message,
                 stale=stale,
                 posted={"points": scores, "comments": comments, "version": version},
                 field_errors=field_errors,
             )
         if htmx:
-            return saved_partial(assignment_id, review=review, keys=[c["key"] for c in review["criteria"]])
+            return saved_partial(assignment_id, review["criteria"], review=review)
         return Redirect(f"/reviews/{assignment_id}", status_code=303)
 
     @post("/reviews/{assignment_id:int}/conflict", status_code=303)

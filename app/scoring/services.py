@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.query.functions.aggregate import Avg
+
 from app import audit
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
@@ -68,15 +70,21 @@ async def ensure_rubric(round_id: int) -> None:
 
 
 async def get_config(round_id: int) -> dict[str, Any]:
-    await ensure_rubric(round_id)
+    # One query once the rubric exists (every page of the review asks for it).
     row = await ScoringConfig.select().where(ScoringConfig.round == round_id).first()
+    if row is None:
+        await ensure_rubric(round_id)
+        row = await ScoringConfig.select().where(ScoringConfig.round == round_id).first()
     row["tie_breakers"] = _load(row["tie_breakers"]) or []
     return row
 
 
 async def get_criteria(round_id: int) -> list[dict[str, Any]]:
-    await ensure_rubric(round_id)
-    return await Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position)
+    criteria = await Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position)
+    if not criteria:  # a rubric always has a criterion: there is none yet
+        await ensure_rubric(round_id)
+        criteria = await Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position)
+    return criteria
 
 
 async def review_began(round_id: int) -> bool:
@@ -794,14 +802,19 @@ async def ranking(round_id: int) -> dict[str, Any]:
         assigned[row["application"]] += 1
         if row["status"] == "submitted":
             totals[row["application"]].append(row["total"])
-    criterion_points: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    # The mean of each criterion over the submitted reviews, computed by the database: one row per application
+    # and criterion instead of one per score (AVG skips the criteria left empty, as the mean of the scores given).
+    criterion_means: dict[int, dict[str, float]] = defaultdict(dict)
     for row in await ReviewScore.select(
         ReviewScore.review.application.as_alias("application"),
         ReviewScore.criterion_key,
-        ReviewScore.points,
-    ).where((ReviewScore.review.application.round == round_id) & (ReviewScore.review.status == "submitted")):
-        if row["points"] is not None:
-            criterion_points[row["application"]][row["criterion_key"]].append(row["points"])
+        Avg(ReviewScore.points, alias="mean"),
+    ).where(
+        (ReviewScore.review.application.round == round_id)
+        & (ReviewScore.review.status == "submitted")
+        & ReviewScore.points.is_not_null()
+    ).group_by(ReviewScore.review.application, ReviewScore.criterion_key):
+        criterion_means[row["application"]][row["criterion_key"]] = round(row["mean"], 4)
     moderated = {
         row["application"]: row for row in await Moderation.select().where(Moderation.application.round == round_id)
     }
@@ -809,7 +822,7 @@ async def ranking(round_id: int) -> dict[str, Any]:
     for application in applications:
         app_id = application["id"]
         submitted = totals.get(app_id, [])
-        means = {c["key"]: _mean(criterion_points[app_id].get(c["key"], [])) for c in criteria}
+        means = {c["key"]: criterion_means[app_id].get(c["key"]) for c in criteria}
         score = moderated[app_id]["score"] if app_id in moderated else _mean(submitted)
         failed = []
         if submitted:

@@ -55,8 +55,10 @@ DONE = {
     "rubric": N_("The rubric and the review settings were saved."),
     "unchanged": N_("Nothing changed: the rubric and the settings are as they were."),
     "expert": N_("The expert was added to the round."),
-    "conflict": N_("The conflict of interest was recorded. The expert lost access to the application, "
-                   "which was given to another expert where one was free."),
+    "conflict": N_(
+        "The conflict of interest was recorded. The expert lost access to the application, "
+        "which was given to another expert where one was free."
+    ),
     "moderated": N_("The moderated score was saved; it replaces the mean of the reviews in the ranking."),
     "reopened": N_("The review was reopened: the expert can change it and submit it again."),
 }
@@ -139,8 +141,10 @@ def _minor(text: str, field: str) -> int | None:
 
 
 def _pretty_criteria(criteria: list[dict[str, Any]]) -> str:
-    shown = [{k: (int(c[k]) if isinstance(c[k], float) and c[k].is_integer() else c[k]) for k in CRITERION_FIELDS}
-             for c in criteria]
+    shown = [
+        {k: (int(c[k]) if isinstance(c[k], float) and c[k].is_integer() else c[k]) for k in CRITERION_FIELDS}
+        for c in criteria
+    ]
     return json.dumps(shown, ensure_ascii=False, indent=2)
 
 
@@ -219,8 +223,12 @@ async def _dashboard(
     for row in rows:
         if not (row["flagged"] or row["moderated"]):
             continue
-        free = [e for e in experts if e["id"] not in assigned_to.get(row["application_id"], set())
-                and (e["id"], row["application_id"]) not in conflicted]
+        free = [
+            e
+            for e in experts
+            if e["id"] not in assigned_to.get(row["application_id"], set())
+            and (e["id"], row["application_id"]) not in conflicted
+        ]
         disagreements.append({**row, "free_experts": free})
     total_assigned = sum(e["assigned"] for e in experts)
     total_submitted = sum(e["submitted"] for e in experts)
@@ -269,8 +277,11 @@ def _done_notice(done: str, n: int, short: int, added: int, removed: int) -> str
     if done == "assigned":
         text = _("Automatic assignment made %(n)s new assignments.", n=n)
         if short:
-            text += " " + _("%(n)s applications could not get enough experts free of conflicts: add experts to the "
-                            "round and assign again.", n=short)
+            text += " " + _(
+                "%(n)s applications could not get enough experts free of conflicts: add experts to the "
+                "round and assign again.",
+                n=short,
+            )
         return text
     if done == "assignments":
         return _("The assignments were changed: %(added)s added, %(removed)s removed.", added=added, removed=removed)
@@ -287,11 +298,35 @@ def _back(round_id: int, anchor: str, **query: Any) -> Redirect:
 def _ranking_sheet(ranked: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """The ranking as rows for the XLSX (the same columns as the API's export)."""
     keys = [c["key"] for c in ranked["criteria"]]
-    header = ["rank", "application", "hromada_code", "hromada", "oblast", "population", "score", "reviews",
-              "flagged", "failed", *[f"mean:{k}" for k in keys]]
-    rows = [[r["rank"], r["application_id"], r["hromada_code"], r["hromada_name"], r["oblast_name"],
-             r["population"], r["score"], r["reviews_submitted"], "yes" if r["flagged"] else "",
-             ", ".join(r["failed"]), *[r["criterion_means"].get(k) for k in keys]] for r in ranked["rows"]]
+    header = [
+        "rank",
+        "application",
+        "hromada_code",
+        "hromada",
+        "oblast",
+        "population",
+        "score",
+        "reviews",
+        "flagged",
+        "failed",
+        *[f"mean:{k}" for k in keys],
+    ]
+    rows = [
+        [
+            r["rank"],
+            r["application_id"],
+            r["hromada_code"],
+            r["hromada_name"],
+            r["oblast_name"],
+            r["population"],
+            r["score"],
+            r["reviews_submitted"],
+            "yes" if r["flagged"] else "",
+            ", ".join(r["failed"]),
+            *[r["criterion_means"].get(k) for k in keys],
+        ]
+        for r in ranked["rows"]
+    ]
     return header, rows
 
 
@@ -405,7 +440,13 @@ class ReviewStaffPages(Controller):
 
     @get("/rounds/{round_id:int}/review", guards=[staff_only])
     async def dashboard(
-        self, request: Request, round_id: int, done: str = "", n: int = 0, short: int = 0, added: int = 0,
+        self,
+        request: Request,
+        round_id: int,
+        done: str = "",
+        n: int = 0,
+        short: int = 0,
+        added: int = 0,
         removed: int = 0,
     ) -> Template:
         return await _dashboard(request, round_id, notice=_done_notice(done, n, short, added, removed))
@@ -431,8 +472,12 @@ class ReviewStaffPages(Controller):
                     parsed = json.loads(form["criteria"])
                 except json.JSONDecodeError as error:
                     raise InvalidInput(
-                        _("This is not valid JSON: %(problem)s at line %(line)s, column %(column)s.",
-                          problem=error.msg, line=error.lineno, column=error.colno),
+                        _(
+                            "This is not valid JSON: %(problem)s at line %(line)s, column %(column)s.",
+                            problem=error.msg,
+                            line=error.lineno,
+                            column=error.colno,
+                        ),
                         extra={"field": "criteria"},
                     ) from None
                 if _comparable(validate_criteria(parsed)) != _comparable(current):
@@ -448,18 +493,25 @@ class ReviewStaffPages(Controller):
                 wanted["overall_threshold"] = _decimal(form["overall_threshold"], "overall_threshold")
             if "reviews_per_application" in data:
                 wanted["reviews_per_application"] = _whole(
-                    form["reviews_per_application"], "reviews_per_application", minimum=1)
+                    form["reviews_per_application"], "reviews_per_application", minimum=1
+                )
             # Only what changed is sent, so settings that stay editable can be saved after review began.
             changes = {k: v for k, v in wanted.items() if v != config[k]}
             if criteria is None and not changes:
                 return _back(round_id, "rubric", done="unchanged")
-            await services.replace_rubric(round_id=round_id, criteria=criteria, config=changes,
-                                          actor=user.actor(client_address(request)))
+            await services.replace_rubric(
+                round_id=round_id, criteria=criteria, config=changes, actor=user.actor(client_address(request))
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _dashboard(request, round_id, errors={_rubric_field(error): error.message},
-                                    forms={"rubric": form}, status_code=error.status_code)
+            return await _dashboard(
+                request,
+                round_id,
+                errors={_rubric_field(error): error.message},
+                forms={"rubric": form},
+                status_code=error.status_code,
+            )
         return _back(round_id, "rubric", done="rubric")
 
     @post("/rounds/{round_id:int}/review/experts", guards=[staff_only], status_code=303)
@@ -471,11 +523,20 @@ class ReviewStaffPages(Controller):
         try:
             if not form["email"]:
                 raise InvalidInput(_("Write the expert's email."), extra={"field": "email"})
-            await services.add_expert(round_id=round_id, email=form["email"], oblast_code=form["oblast_code"],
-                                      actor=user.actor(client_address(request)))
+            await services.add_expert(
+                round_id=round_id,
+                email=form["email"],
+                oblast_code=form["oblast_code"],
+                actor=user.actor(client_address(request)),
+            )
         except DomainError as error:
-            return await _dashboard(request, round_id, errors={"expert_email": error.message},
-                                    forms={"expert": form}, status_code=error.status_code)
+            return await _dashboard(
+                request,
+                round_id,
+                errors={"expert_email": error.message},
+                forms={"expert": form},
+                status_code=error.status_code,
+            )
         return _back(round_id, "experts", done="expert")
 
     @post("/rounds/{round_id:int}/review/assign", guards=[staff_only], status_code=303)
@@ -487,15 +548,20 @@ class ReviewStaffPages(Controller):
         try:
             per_application = _whole(form["per_application"], "per_application", minimum=1)
             seed = _whole(form["seed"], "seed", required=False) or 0
-            result = await services.auto_assign(round_id=round_id, per_application=per_application, seed=seed,
-                                                actor=user.actor(client_address(request)))
+            result = await services.auto_assign(
+                round_id=round_id, per_application=per_application, seed=seed, actor=user.actor(client_address(request))
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
             field = str(error.extra.get("field") or "")
             return await _dashboard(
-                request, round_id, errors={f"assign_{field}" if field in form else "assign": error.message},
-                forms={"assign": form}, status_code=error.status_code)
+                request,
+                round_id,
+                errors={f"assign_{field}" if field in form else "assign": error.message},
+                forms={"assign": form},
+                status_code=error.status_code,
+            )
         return _back(round_id, "assignment", done="assigned", n=result["created"], short=len(result["short"]))
 
     @post("/rounds/{round_id:int}/review/assignments", guards=[staff_only], status_code=303)
@@ -512,22 +578,29 @@ class ReviewStaffPages(Controller):
             for index in range(ADD_ROWS):
                 application, expert = form.get(f"add_application_{index}", ""), form.get(f"add_expert_{index}", "")
                 if bool(application) != bool(expert):
-                    raise InvalidInput(_("Choose both the application and the expert, or neither."),
-                                       extra={"field": f"add_{index}"})
+                    raise InvalidInput(
+                        _("Choose both the application and the expert, or neither."), extra={"field": f"add_{index}"}
+                    )
                 if application and expert:
                     add.append({"application_id": int(application), "expert_id": int(expert)})
             remove = [int(value) for value in remove_texts if value.isdigit()]
             if not add and not remove:
                 raise InvalidInput(_("Tick an assignment to remove, or choose an application and an expert to add."))
-            result = await services.change_assignments(round_id=round_id, add=add, remove=remove,
-                                                       actor=user.actor(client_address(request)))
+            result = await services.change_assignments(
+                round_id=round_id, add=add, remove=remove, actor=user.actor(client_address(request))
+            )
         except (DomainError, ValueError) as error:
             message = error.message if isinstance(error, DomainError) else _("Choose from the lists.")
             field = str(error.extra.get("field") or "") if isinstance(error, DomainError) else ""
             key = field if where == "assignments" and field.startswith("add_") else where
             status = error.status_code if isinstance(error, DomainError) else 422
-            return await _dashboard(request, round_id, errors={key: message},
-                                    forms={"change": {**form, "remove": ",".join(remove_texts)}}, status_code=status)
+            return await _dashboard(
+                request,
+                round_id,
+                errors={key: message},
+                forms={"change": {**form, "remove": ",".join(remove_texts)}},
+                status_code=status,
+            )
         anchor = "disagreements" if where != "assignments" else "assignment"
         return _back(round_id, anchor, done="assignments", added=len(result["added"]), removed=len(result["removed"]))
 
@@ -545,13 +618,20 @@ class ReviewStaffPages(Controller):
             if not form["type"]:
                 raise InvalidInput(_("Choose the kind of conflict."), extra={"field": "type"})
             await services.declare_conflict(
-                round_id=round_id, expert_id=int(form["expert_id"]), application_id=int(form["application_id"]),
-                type=form["type"], note=form["note"], user=user, actor=user.actor(client_address(request)))
+                round_id=round_id,
+                expert_id=int(form["expert_id"]),
+                application_id=int(form["application_id"]),
+                type=form["type"],
+                note=form["note"],
+                user=user,
+                actor=user.actor(client_address(request)),
+            )
         except DomainError as error:
             field = str(error.extra.get("field") or "")
             key = f"conflict_{field}" if field in form else "conflict"
-            return await _dashboard(request, round_id, errors={key: error.message}, forms={"conflict": form},
-                                    status_code=error.status_code)
+            return await _dashboard(
+                request, round_id, errors={key: error.message}, forms={"conflict": form}, status_code=error.status_code
+            )
         return _back(round_id, "conflicts", done="conflict")
 
     @post("/applications/{application_id:int}/moderation-form", guards=[staff_only], status_code=303)
@@ -561,20 +641,32 @@ class ReviewStaffPages(Controller):
         user = require_user(request)
         application = await applications.get_application(application_id=application_id, user=user)
         round_id = application["round"]
-        form = {"application_id": str(application_id), "score": _single(data, "score"),
-                "justification": _single(data, "justification")}
+        form = {
+            "application_id": str(application_id),
+            "score": _single(data, "score"),
+            "justification": _single(data, "justification"),
+        }
         try:
             score = _decimal(form["score"], "score")
             if score is None:
                 raise InvalidInput(_("Write the moderated score."), extra={"field": "score"})
-            await services.moderate(application_id=application_id, score=score, justification=form["justification"],
-                                    user=user, actor=user.actor(client_address(request)))
+            await services.moderate(
+                application_id=application_id,
+                score=score,
+                justification=form["justification"],
+                user=user,
+                actor=user.actor(client_address(request)),
+            )
         except DomainError as error:
             field = str(error.extra.get("field") or "")
-            key = f"moderation-{application_id}-{field}" if field in ("score", "justification") else (
-                f"moderation-{application_id}")
-            return await _dashboard(request, round_id, errors={key: error.message}, forms={"moderation": form},
-                                    status_code=error.status_code)
+            key = f"moderation-{application_id}" + (f"-{field}" if field in ("score", "justification") else "")
+            return await _dashboard(
+                request,
+                round_id,
+                errors={key: error.message},
+                forms={"moderation": form},
+                status_code=error.status_code,
+            )
         return _back(round_id, "disagreements", done="moderated")
 
     @post("/reviews/{review_id:int}/reopen-form", guards=[staff_only], status_code=303)
@@ -585,11 +677,17 @@ class ReviewStaffPages(Controller):
         round_id = await services.review_round(review_id)
         form = {"review_id": str(review_id), "reason": _single(data, "reason")}
         try:
-            await services.reopen_review(review_id=review_id, reason=form["reason"],
-                                         actor=user.actor(client_address(request)))
+            await services.reopen_review(
+                review_id=review_id, reason=form["reason"], actor=user.actor(client_address(request))
+            )
         except DomainError as error:
-            return await _dashboard(request, round_id, errors={f"reopen-{review_id}": error.message},
-                                    forms={"reopen": form}, status_code=error.status_code)
+            return await _dashboard(
+                request,
+                round_id,
+                errors={f"reopen-{review_id}": error.message},
+                forms={"reopen": form},
+                status_code=error.status_code,
+            )
         return _back(round_id, "reviews", done="reopened")
 
     # The ranking -------------------------------------------------------------------------------------------
@@ -630,16 +728,23 @@ class ReviewStaffPages(Controller):
     ) -> Template:
         notice = ""
         if done == "confirmed":
-            notice = _("The selection was confirmed and the decision published: leaders now see it on their "
-                       "applications.")
+            notice = _(
+                "The selection was confirmed and the decision published: leaders now see it on their applications."
+            )
         elif done == "promoted" and withdrawn:
             gone = await _hromada_name(request, withdrawn)
             if promoted:
-                notice = _("%(withdrawn)s withdrew; %(promoted)s was promoted from the reserve list.",
-                           withdrawn=gone, promoted=await _hromada_name(request, promoted))
+                notice = _(
+                    "%(withdrawn)s withdrew; %(promoted)s was promoted from the reserve list.",
+                    withdrawn=gone,
+                    promoted=await _hromada_name(request, promoted),
+                )
             else:
-                notice = _("%(withdrawn)s withdrew; no application on the reserve list fits the limits, so the "
-                           "place stays empty.", withdrawn=gone)
+                notice = _(
+                    "%(withdrawn)s withdrew; no application on the reserve list fits the limits, so the "
+                    "place stays empty.",
+                    withdrawn=gone,
+                )
         return await _selection_page(request, round_id, notice=notice)
 
     @post("/rounds/{round_id:int}/selection", guards=[staff_only], status_code=200)
@@ -648,9 +753,13 @@ class ReviewStaffPages(Controller):
         try:
             _selection_params(form)
         except InvalidInput as error:
-            return await _selection_page(request, round_id, form=form,
-                                         errors={_selection_field(error) or "selection": error.message},
-                                         status_code=422)
+            return await _selection_page(
+                request,
+                round_id,
+                form=form,
+                errors={_selection_field(error) or "selection": error.message},
+                status_code=422,
+            )
         return await _selection_page(request, round_id, form=form)
 
     @post("/rounds/{round_id:int}/selection/confirm", guards=[staff_only], status_code=303)
@@ -663,21 +772,28 @@ class ReviewStaffPages(Controller):
         try:
             params = _selection_params(form)
         except InvalidInput as error:
-            return await _selection_page(request, round_id, form=form, status_code=422,
-                                         errors={_selection_field(error) or "selection": error.message})
+            return await _selection_page(
+                request,
+                round_id,
+                form=form,
+                status_code=422,
+                errors={_selection_field(error) or "selection": error.message},
+            )
         try:
             if not chosen:
                 raise InvalidInput(_("Tick at least one winner."), extra={"limit": "winners"})
-            await services.confirm_selection(round_id=round_id, winners=chosen, user=user,
-                                             actor=user.actor(client_address(request)), **params)
+            await services.confirm_selection(
+                round_id=round_id, winners=chosen, user=user, actor=user.actor(client_address(request)), **params
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
             message = error.message
             if error.extra.get("limit") == "budget":
                 message = await _budget_message(round_id, chosen, params)
-            return await _selection_page(request, round_id, form=form, chosen=chosen, confirm_error=message,
-                                         status_code=error.status_code)
+            return await _selection_page(
+                request, round_id, form=form, chosen=chosen, confirm_error=message, status_code=error.status_code
+            )
         return Redirect(f"/rounds/{round_id}/selection?done=confirmed", status_code=303)
 
     @post("/rounds/{round_id:int}/selection/promote", guards=[staff_only], status_code=303)
@@ -689,13 +805,13 @@ class ReviewStaffPages(Controller):
         try:
             if not withdrawn.isdigit():
                 raise InvalidInput(_("Choose the winner who withdrew."))
-            result = await services.promote_from_reserve(round_id=round_id, withdrawn_application_id=int(withdrawn),
-                                                         actor=user.actor(client_address(request)))
+            result = await services.promote_from_reserve(
+                round_id=round_id, withdrawn_application_id=int(withdrawn), actor=user.actor(client_address(request))
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _selection_page(request, round_id, promote_error=error.message,
-                                         status_code=error.status_code)
+            return await _selection_page(request, round_id, promote_error=error.message, status_code=error.status_code)
         query = {"done": "promoted", "withdrawn": result["withdrawn"]}
         if result["promoted"] is not None:
             query["promoted"] = result["promoted"]
@@ -734,6 +850,9 @@ async def _budget_message(round_id: int, chosen: list[int], params: dict[str, An
     round_ = await applications.get_round(round_id)
     ranked = {r["application_id"]: r for r in (await services.ranking(round_id))["rows"]}
     spent = sum(ranked[i]["amount_minor"] for i in chosen if i in ranked)
-    return _("Over the budget: the ticked winners' amounts add up to %(spent)s, more than the budget of "
-             "%(budget)s. Untick a winner or raise the budget.",
-             spent=money(spent, round_["currency"]), budget=money(params["budget_minor"], round_["currency"]))
+    return _(
+        "Over the budget: the ticked winners' amounts add up to %(spent)s, more than the budget of "
+        "%(budget)s. Untick a winner or raise the budget.",
+        spent=money(spent, round_["currency"]),
+        budget=money(params["budget_minor"], round_["currency"]),
+    )

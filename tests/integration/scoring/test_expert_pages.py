@@ -206,7 +206,8 @@ async def test_points_out_of_range_show_the_error_next_to_the_criterion(world, c
     assert 'aria-invalid="true"' in field and 'aria-describedby="points-premises-error"' in field
     assert 'value="11"' in field
     error = re.search(r'<div id="points-premises-error">(.*?)</div>', text, re.S).group(1)
-    assert "Points for premises must be whole or half points from 0 to 10" in error
+    assert "Enter whole or half points from 0 to 10." in error
+    assert '<a href="#points-premises">Приміщення</a>' in text  # the summary above links to the field
     capacity = re.search(r'<input id="points-capacity"[^>]*>', text).group(0)
     assert "aria-invalid" not in capacity and 'value="4"' in capacity
     assert "Забагато</textarea>" in text
@@ -215,10 +216,13 @@ async def test_points_out_of_range_show_the_error_next_to_the_criterion(world, c
     quarter = await save(client, assignment_id, {"points_cofinancing": "2.25", "version": "1"}, htmx=True)
     assert quarter.status_code == 422 and quarter.headers["x-review-error"] == "1"
     assert '<div id="points-cofinancing-error" hx-swap-oob="true"><p class="field-error">' in quarter.text
+    assert "Enter whole or half points from 0 to 5." in quarter.text
+    assert "Not saved: check the marked criteria: Співфінансування." in quarter.text
+    assert '<div id="points-premises-error" hx-swap-oob="true"></div>' in quarter.text  # the others are cleared
 
     missing = await save(client, assignment_id, {"points_premises": "5", "version": "1", "submit": "1"})
     assert missing.status_code == 422
-    assert "Score every criterion before submitting" in missing.text
+    assert 'href="#points-cofinancing"' in missing.text
     capacity_error = re.search(r'<div id="points-capacity-error">(.*?)</div>', missing.text, re.S).group(1)
     assert "Score this criterion before submitting." in capacity_error
 

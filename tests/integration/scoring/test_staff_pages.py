@@ -26,7 +26,7 @@ def plain(page: str) -> str:
 def section(page: str, start: str, end: str | None = None) -> str:
     """The part of the page from the element with id ``start`` up to the one with id ``end``."""
     begin = page.index(f'id="{start}"')
-    return page[begin:page.index(f'id="{end}"', begin)] if end else page[begin:]
+    return page[begin : page.index(f'id="{end}"', begin)] if end else page[begin:]
 
 
 def order_of(page: str, ids: list[int]) -> list[int]:
@@ -108,17 +108,26 @@ async def test_the_rubric_form_refuses_changes_to_the_criteria_once_review_began
 
     saved = await w.score(0, w.applications[0]["id"], {"premises": 5}, submit=False)  # review begins
     assert saved.status_code == 200
-    form = {"criteria": stale.replace('"max_points": 10', '"max_points": 12', 1), "overall_threshold": "",
-            "reviews_per_application": "3", "divergence_percent": "30", "hide_reviews_until": "own",
-            "package_amount": ""}
+    form = {
+        "criteria": stale.replace('"max_points": 10', '"max_points": 12', 1),
+        "overall_threshold": "",
+        "reviews_per_application": "3",
+        "divergence_percent": "30",
+        "hide_reviews_until": "own",
+        "package_amount": "",
+    }
     refused = await post_form(client, f"{dashboard}/rubric", form, dashboard)
 
     assert refused.status_code == 409
     assert "The rubric cannot change: experts have begun scoring this round." in plain(refused.text)
     # The page now locks the criteria, and the settings that stay editable still save.
     assert 'name="criteria" rows="14" class="code" spellcheck="false" disabled' in refused.text
-    settings = {"divergence_percent": "25", "hide_reviews_until": "all", "show_scores_to_applicants": "on",
-                "package_amount": "150000.50"}
+    settings = {
+        "divergence_percent": "25",
+        "hide_reviews_until": "all",
+        "show_scores_to_applicants": "on",
+        "package_amount": "150000.50",
+    }
     saved = await post_form(client, f"{dashboard}/rubric", settings, dashboard)
     assert saved.status_code == 303, saved.text
     rubric = (await client.get(f"/api/v1/rounds/{w.round_id}/criteria", headers=w.staff)).json()
@@ -132,9 +141,14 @@ async def test_the_rubric_form_names_the_field_of_a_mistake(world, client, users
     w = await world(n_applications=1, n_experts=1)
     await as_staff(client, users)
     dashboard = f"/rounds/{w.round_id}/review"
-    form = {"criteria": '[{"key": "premises", "title_uk": "Приміщення", "max_points": 10}', "overall_threshold": "",
-            "reviews_per_application": "3", "divergence_percent": "30", "hide_reviews_until": "own",
-            "package_amount": ""}
+    form = {
+        "criteria": '[{"key": "premises", "title_uk": "Приміщення", "max_points": 10}',
+        "overall_threshold": "",
+        "reviews_per_application": "3",
+        "divergence_percent": "30",
+        "hide_reviews_until": "own",
+        "package_amount": "",
+    }
 
     broken = await post_form(client, f"{dashboard}/rubric", form, dashboard)
 
@@ -155,8 +169,7 @@ async def test_staff_moderate_a_flagged_application_through_the_form(world, clie
     too_high = await post_form(client, path, {"score": "99", "justification": "Перевірено"}, dashboard)
     assert too_high.status_code == 422 and f'id="moderation-{flagged}-score-error"' in too_high.text
 
-    done = await post_form(client, path, {"score": "20,5", "justification": "Третя думка: середній рівень"},
-                           dashboard)
+    done = await post_form(client, path, {"score": "20,5", "justification": "Третя думка: середній рівень"}, dashboard)
 
     assert done.status_code == 303
     moderation = await Moderation.select().where(Moderation.application == flagged).first()
@@ -178,9 +191,12 @@ async def test_a_further_expert_is_added_to_a_flagged_application(world, client,
     await as_staff(client, users)
     dashboard = f"/rounds/{w.round_id}/review"
 
-    response = await post_form(client, f"{dashboard}/assignments",
-                               {"origin": f"flagged-{flagged}", "add_application_0": str(flagged),
-                                "add_expert_0": str(free)}, dashboard)
+    response = await post_form(
+        client,
+        f"{dashboard}/assignments",
+        {"origin": f"flagged-{flagged}", "add_application_0": str(flagged), "add_expert_0": str(free)},
+        dashboard,
+    )
 
     assert response.status_code == 303
     assert await Assignment.count().where(Assignment.application == flagged) == 3
@@ -197,7 +213,7 @@ async def test_the_ranking_page_lists_applications_in_rank_order_with_badges(wor
     rows = page.text.split("<tr>")
     failing = next(row for row in rows if f'href="/applications/{ids[3]}"' in row)
     assert "fails: Приміщення" in plain(failing)  # the criterion's title, as the round spells it
-    assert "Score of 45" in plain(page.text)
+    assert "Score of 35" in plain(page.text)
     assert f'href="/rounds/{w.round_id}/ranking.xlsx"' in page.text
     assert f'href="/rounds/{w.round_id}/reviews.xlsx"' in page.text
 
@@ -242,17 +258,24 @@ async def test_confirming_an_adjusted_list_over_the_quota_says_which_limit_broke
     await as_staff(client, users)
     selection = f"/rounds/{w.round_id}/selection"
 
-    over = await post_form(client, f"{selection}/confirm",
-                           {"quota": "2", "budget": "", "oblast_cap": "", "winners": [str(i) for i in ids[:3]]},
-                           selection)
+    over = await post_form(
+        client,
+        f"{selection}/confirm",
+        {"quota": "2", "budget": "", "oblast_cap": "", "winners": [str(i) for i in ids[:3]]},
+        selection,
+    )
 
     assert over.status_code == 422
     assert "The selection has 3 winners, more than the quota of 2." in plain(over.text)
     assert len(re.findall(r'name="winners" value="\d+" checked', over.text)) == 3  # the adjustment is kept
     assert await Selection.count() == 0
 
-    over_budget = await post_form(client, f"{selection}/confirm",
-                                  {"quota": "3", "budget": "1500", "winners": [str(i) for i in ids[:2]]}, selection)
+    over_budget = await post_form(
+        client,
+        f"{selection}/confirm",
+        {"quota": "3", "budget": "1500", "winners": [str(i) for i in ids[:2]]},
+        selection,
+    )
     assert over_budget.status_code == 422
     assert "Over the budget" in plain(over_budget.text) and "€1,500.00" in plain(over_budget.text)
 
@@ -261,15 +284,26 @@ async def test_confirming_publishes_the_decision_and_the_leader_sees_it(app, wor
     w, ids = await ranked_world(world)
     await as_staff(client, users)
     dashboard = f"/rounds/{w.round_id}/review"
-    shown = await post_form(client, f"{dashboard}/rubric", {"divergence_percent": "30", "hide_reviews_until": "own",
-                                                            "show_scores_to_applicants": "on",
-                                                            "package_amount": "1000"}, dashboard)
+    shown = await post_form(
+        client,
+        f"{dashboard}/rubric",
+        {
+            "divergence_percent": "30",
+            "hide_reviews_until": "own",
+            "show_scores_to_applicants": "on",
+            "package_amount": "1000",
+        },
+        dashboard,
+    )
     assert shown.status_code == 303
     selection = f"/rounds/{w.round_id}/selection"
 
-    confirmed = await post_form(client, f"{selection}/confirm",
-                                {"quota": "2", "budget": "", "oblast_cap": "", "winners": [str(ids[1]), str(ids[0])]},
-                                selection)
+    confirmed = await post_form(
+        client,
+        f"{selection}/confirm",
+        {"quota": "2", "budget": "", "oblast_cap": "", "winners": [str(ids[1]), str(ids[0])]},
+        selection,
+    )
 
     assert confirmed.status_code == 303, confirmed.text
     published = await client.get(confirmed.headers["location"])
@@ -287,7 +321,7 @@ async def test_confirming_publishes_the_decision_and_the_leader_sees_it(app, wor
         outcome = await leader.get(f"/applications/{ids[0]}/outcome")
         assert outcome.status_code == 200 and "<html" in outcome.text
         text = plain(outcome.text)
-        assert "Selected" in text and "Mean score: 32 of 45" in text
+        assert "Selected" in text and "Mean score: 32 of 35" in text
         partial = await leader.get(f"/applications/{ids[0]}/outcome", headers={"hx-request": "true"})
         assert "<html" not in partial.text and 'id="outcome"' in partial.text
         other = await leader.get(f"/applications/{ids[2]}/outcome")
@@ -304,19 +338,25 @@ async def test_confirming_publishes_the_decision_and_the_leader_sees_it(app, wor
     assert "The selection of this round is already confirmed." in plain(again.text)
 
 
-async def test_the_leader_sees_the_experts_comments_without_their_names_when_the_round_allows(app, world, client,
-                                                                                               users):
+async def test_the_leader_sees_the_experts_comments_without_their_names_when_the_round_allows(
+    app, world, client, users
+):
     w = await world(n_applications=1, n_experts=3, config={"show_scores_to_applicants": True})
     await auto(w)
     application = w.applications[0]["id"]
     for index, comment in enumerate(["Приміщення готове", "Бракує персоналу", ""]):
-        response = await w.score(index, application, {"premises": 8, "capacity": 6, "cofinancing": 4},
-                                 comments={"premises": comment} if comment else {})
+        response = await w.score(
+            index,
+            application,
+            {"premises": 8, "capacity": 6, "cofinancing": 4},
+            comments={"premises": comment} if comment else {},
+        )
         assert response.status_code == 200, response.text
     await as_staff(client, users)
     selection = f"/rounds/{w.round_id}/selection"
-    confirmed = await post_form(client, f"{selection}/confirm", {"quota": "1", "winners": [str(application)]},
-                                selection)
+    confirmed = await post_form(
+        client, f"{selection}/confirm", {"quota": "1", "winners": [str(application)]}, selection
+    )
     assert confirmed.status_code == 303, confirmed.text
 
     async with client_for(app) as leader:
@@ -325,7 +365,7 @@ async def test_the_leader_sees_the_experts_comments_without_their_names_when_the
         page = await leader.get(f"/applications/{application}/outcome", headers={"hx-request": "true"})
 
     text = plain(page.text)
-    assert "Mean score: 26 of 45" in text
+    assert "Mean score: 26 of 35" in text
     assert "Приміщення готове" in text and "Бракує персоналу" in text
     assert "@test.asc" not in page.text
     assert text.count("Expert ") == 2  # two experts commented, shown as "Expert 1" and "Expert 2" only
@@ -341,23 +381,26 @@ async def test_when_a_winner_withdraws_the_form_shows_who_was_promoted(world, cl
 
     assert promoted.status_code == 303
     page = await client.get(promoted.headers["location"])
-    names = {r["id"]: r["name"] for r in await Application.select(
-        Application.id, Application.hromada.full_name.as_alias("name"))}
+    names = {
+        r["id"]: r["name"]
+        for r in await Application.select(Application.id, Application.hromada.full_name.as_alias("name"))
+    }
     assert f"{names[ids[0]]} withdrew; {names[ids[2]]} was promoted from the reserve list." in plain(page.text)
     assert order_of(section(page.text, "published-title", "promote-title"), [ids[1], ids[2]]) == [ids[1], ids[2]]
 
 
-async def test_people_who_are_not_staff_get_403_on_the_staff_pages(world, client, users):
+async def test_people_who_are_not_staff_get_403_on_the_staff_pages(app, world, client, users):
     w = await world(n_applications=1, n_experts=1)
     for email in (users["expert"]["email"], w.applications[0]["leader_email"]):
-        await login(client, email)
-        for path in ("review", "ranking", "selection", "ranking.xlsx"):
-            response = await client.get(f"/rounds/{w.round_id}/{path}")
-            assert response.status_code == 403, (email, path)
-        token = await csrf_token(client, "/rounds")
-        posted = await client.post(f"/rounds/{w.round_id}/review/assign",
-                                   data={"per_application": "1", "seed": "1", "_csrf_token": token})
-        assert posted.status_code == 403
-    await client.post("/logout", data={"_csrf_token": await csrf_token(client, "/rounds")})
+        async with client_for(app) as http:
+            await login(http, email)
+            for path in ("review", "ranking", "selection", "ranking.xlsx"):
+                response = await http.get(f"/rounds/{w.round_id}/{path}")
+                assert response.status_code == 403, (email, path)
+            token = await csrf_token(http, "/rounds")
+            posted = await http.post(
+                f"/rounds/{w.round_id}/review/assign", data={"per_application": "1", "seed": "1", "_csrf_token": token}
+            )
+            assert posted.status_code == 403
     anonymous = await client.get(f"/rounds/{w.round_id}/review")
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")

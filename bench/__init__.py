@@ -1,0 +1,1 @@
+"""Benchmark scripts: `bench/seed.py` fills a database at scale, `bench/run.py` loads a real server."""
