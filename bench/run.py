@@ -134,7 +134,9 @@ async def find_ids() -> dict[str, Any]:
     project = await Project.select(Project.id).order_by(Project.id).first()
     programme = await Programme.select(Programme.code).where(Programme.id == round_["programme"]).first()
     oblast = await Oblast.select(Oblast.code).order_by(Oblast.code).first()
+    every_round = await Application.select(Application.round, Count(alias="n")).group_by(Application.round)
     return {
+        "rounds": sorted((r["n"], r["round"]) for r in every_round),
         "round": round_["id"],
         "round_size": target["n"],
         "applications_total": await Application.count(),
@@ -315,6 +317,7 @@ class Result:
     errors: int = 0
     bytes_per_request: int = 0
     duration: float = 0.0
+    cpu_ms: float = 0.0  # CPU time of the server's processes per request (not PostgreSQL's)
 
 
 @dataclass
@@ -371,6 +374,18 @@ def wrk(url: str, *, headers: dict[str, str], method: str, body: str, duration: 
     )
 
 
+def measure(server: Server, url: str, *, headers: dict[str, str], method: str, body: str, duration: float, args):
+    """wrk against ``server``, with the CPU its processes spent per request while wrk ran."""
+    server.wait_idle()
+    pids = server.pids()
+    before = _cpu_ticks(pids)
+    result = wrk(url, headers=headers, method=method, body=body, duration=duration, args=args)
+    spent = (_cpu_ticks(pids) - before) / os.sysconf("SC_CLK_TCK")
+    result.cpu_ms = spent * 1000 / max(1, result.requests)
+    server.wait_idle()
+    return result
+
+
 def request_once(client: httpx.Client, endpoint: Endpoint, path: str, headers: dict[str, str]) -> httpx.Response:
     return client.request(endpoint.method, path, headers=headers, content=endpoint.body.encode() or None)
 
@@ -410,6 +425,46 @@ def time_export(server: Server, path: str, bearer: str, repeat: int) -> dict[str
     }
 
 
+# --- Cost growth ----------------------------------------------------------------------------------------------
+
+GROWTH_TARGET = 1.3
+
+
+def growth(args, server: Server, identities: dict[str, tuple[str, str]], ids: dict[str, Any]) -> str:
+    """The paginated list of the smallest and of the largest round in the database: the time of a request
+    (from throughput, and in CPU) should not grow with the applications the page does not show."""
+    (small, small_round), (large, large_round) = ids["rounds"][0], ids["rounds"][-1]
+    lines = [
+        f"Cost growth: the paginated applications list of round {large_round} ({large:,} applications) against "
+        f"round {small_round} ({small:,}); target: at most {GROWTH_TARGET} × the time",
+        "",
+        f"{'endpoint':<34} {'applications':>12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'× time':>7}"
+        f" {'× CPU':>6}  met",
+    ]
+    for name in ("applications", "api-applications"):
+        endpoint = next(e for e in ENDPOINTS if e.name == name)
+        headers = headers_for(endpoint, identities)
+        measured = []
+        for size, round_id in ((small, small_round), (large, large_round)):
+            url = server.base + endpoint.path.format(**{**ids, "round": round_id})
+            with httpx.Client(timeout=120) as client:
+                for _ in range(2):
+                    request_once(client, endpoint, url, headers)
+            result = measure(server, url, headers=headers, method="GET", body="", duration=args.duration, args=args)
+            measured.append((size, result))
+        (_, first), (_, second) = measured
+        times = first.rps / second.rps if second.rps else float("inf")
+        cpu = second.cpu_ms / first.cpu_ms if first.cpu_ms else float("inf")
+        for size, result in measured:
+            last = result is second
+            lines.append(
+                f"{(endpoint.path if not last else ''):<34} {size:>12,} {result.rps:>8.1f} {_ms(result.p50):>8} "
+                f"{_ms(result.p99):>8} {_ms(result.cpu_ms):>7}"
+                + (f" {times:>7.2f} {cpu:>6.2f}  {'yes' if times <= GROWTH_TARGET else 'NO'}" if last else "")
+            )
+    return "\n".join(lines)
+
+
 # --- The table -----------------------------------------------------------------------------------------------
 
 
@@ -424,12 +479,13 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
         f"Data: round {meta['ids']['round']} with {meta['ids']['round_size']:,} applications "
         f"({meta['ids']['applications_total']:,} in the database); ratio = app req/s ÷ baseline req/s "
         f"(bare Litestar, same template and rows, no middleware, no database); targets: ratio ≥ {RATIO_TARGET}, "
-        f"p99 < {TAIL_TARGET:g} × p50, no errors",
+        f"p99 < {TAIL_TARGET:g} × p50, no errors; CPU ms: the server processes' CPU time per request (for the "
+        f"app with SQLite's work, without PostgreSQL's own processes)",
         "",
     ]
     header = (
         f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p99/p50':>7} {'errors':>6} "
-        f"{'n':>6} {'KB':>7} {'base req/s':>10} {'ratio':>6}  met"
+        f"{'n':>6} {'KB':>7} {'CPU ms':>7} {'base req/s':>10} {'base CPU':>8} {'ratio':>6}  met"
     )
     lines += [header, "-" * len(header)]
     for row in rows:
@@ -443,9 +499,9 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
         met = ratio is not None and ratio >= RATIO_TARGET and tail < TAIL_TARGET and app.errors == 0
         lines.append(
             f"{label:<40} {app.rps:>8.1f} {_ms(app.p50):>8} {_ms(app.p95):>8} {_ms(app.p99):>8} {tail:>7.2f} "
-            f"{app.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} "
-            f"{(base.rps if base else 0):>10.1f} {(ratio or 0):>6.2f}  {'yes' if met else 'NO'}"
-            + (f"  {row.note}" if row.note else "")
+            f"{app.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} {_ms(app.cpu_ms):>7} "
+            f"{(base.rps if base else 0):>10.1f} {_ms(base.cpu_ms if base else 0):>8} {(ratio or 0):>6.2f}  "
+            f"{'yes' if met else 'NO'}" + (f"  {row.note}" if row.note else "")
         )
     lines.append("")
     lines.append(f"{'export':<40} {'seconds':>8} {'size MB':>8} {'server peak RSS MB':>19} {'growth MB':>10}")
@@ -474,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated endpoint names (see ENDPOINTS)")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--json", default="", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--growth", action="store_true", help="only compare the applications list of the smallest and largest round"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("error: wrk is not installed (apt-get install -y wrk)")
@@ -510,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
             "staff": sign_in(app_server.base, STAFF_EMAIL),
             "expert": sign_in(app_server.base, expert_email(1)),
         }
+        if args.growth:
+            print(growth(args, app_server, identities, ids))
+            return 0
         with httpx.Client(base_url=app_server.base, timeout=120) as client:
             for endpoint in endpoints:
                 path = endpoint.path.format(**ids)
@@ -573,16 +635,18 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(2):
                     request_once(client, endpoint, base_url, {})
                     request_once(client, endpoint, app_url, headers)
-            baseline.wait_idle()
-            row.baseline = wrk(
-                base_url, headers={}, method=endpoint.method, body=endpoint.body, duration=duration, args=args
+            row.baseline = measure(
+                baseline, base_url, headers={}, method=endpoint.method, body=endpoint.body, duration=duration, args=args
             )
-            baseline.wait_idle()
-            app_server.wait_idle()
-            row.app = wrk(
-                app_url, headers=headers, method=endpoint.method, body=endpoint.body, duration=duration, args=args
+            row.app = measure(
+                app_server,
+                app_url,
+                headers=headers,
+                method=endpoint.method,
+                body=endpoint.body,
+                duration=duration,
+                args=args,
             )
-            app_server.wait_idle()
             print(
                 f"  {endpoint.name:<18} app {row.app.rps:7.1f} req/s  baseline {row.baseline.rps:7.1f} req/s",
                 file=sys.stderr,

@@ -4,7 +4,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
@@ -82,6 +82,28 @@ def xlsx_file(header: list[str], rows: list[list[Any]], filename: str, title: st
     )
 
 
+async def xlsx_stream(header: list[str], batches: AsyncIterator[list[list[Any]]], filename: str, title: str) -> File:
+    """An XLSX written batch by batch: openpyxl's write-only sheet puts each row on disk as it is appended, so
+    neither the rows nor the file are ever all in memory; the file is sent from disk, then deleted."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "Sheet")
+    sheet.append(header)
+    async for batch in batches:
+        for row in batch:
+            sheet.append(row)
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    handle.close()
+    workbook.save(handle.name)
+    return File(
+        path=handle.name,
+        filename=filename,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        background=BackgroundTask(os.unlink, handle.name),
+    )
+
+
 class ProgrammeApi(Controller):
     path = "/api/v1/programmes"
     tags = ["rounds"]
@@ -97,6 +119,18 @@ class ProgrammeApi(Controller):
             code=data.code, name_uk=data.name_uk, name_en=data.name_en, actor=user.actor(client_address(request))
         )
         return ProgrammeOut(**created)
+
+    @get(
+        "/{code:str}/applications.xlsx",
+        guards=[staff_only],
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        summary="Every application of every round of a programme, with its round and verdict, as XLSX (staff)",
+    )
+    async def applications_xlsx(self, request: Request, code: str) -> File:
+        header, batches = await services.export_stream(
+            programme_code=code, user=require_user(request), locale=get_locale()
+        )
+        return await xlsx_stream(header, batches, f"{code}-applications.xlsx", code)
 
 
 class RoundApi(Controller):
@@ -236,8 +270,10 @@ class RoundApi(Controller):
         summary="A round's applications with their verdicts, as XLSX (staff)",
     )
     async def applications_xlsx(self, request: Request, round_id: int) -> File:
-        meta, rows = await services.export_rows(round_id=round_id, user=require_user(request), locale=get_locale())
-        return xlsx_file(meta["header"], rows, f"round-{round_id}-applications.xlsx", f"Round {round_id}")
+        header, batches = await services.export_stream(
+            round_id=round_id, user=require_user(request), locale=get_locale()
+        )
+        return await xlsx_stream(header, batches, f"round-{round_id}-applications.xlsx", f"Round {round_id}")
 
 
 class ApplicationApi(Controller):

@@ -19,7 +19,7 @@ from litestar.params import Body, Parameter
 from litestar.response import File, Redirect, Stream, Template
 
 from app.applications import eligibility, services
-from app.applications.controllers import csv_stream, xlsx_file
+from app.applications.controllers import csv_stream, xlsx_stream
 from app.applications.forms import (
     DEFAULT_DOCUMENT_KINDS,
     DEFAULT_QUESTIONS,
@@ -544,8 +544,10 @@ class RoundPages(Controller):
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     async def applications_xlsx(self, request: Request, round_id: int) -> File:
-        meta, rows = await services.export_rows(round_id=round_id, user=require_user(request), locale=get_locale())
-        return xlsx_file(meta["header"], rows, f"round-{round_id}-applications.xlsx", f"Round {round_id}")
+        header, batches = await services.export_stream(
+            round_id=round_id, user=require_user(request), locale=get_locale()
+        )
+        return await xlsx_stream(header, batches, f"round-{round_id}-applications.xlsx", f"Round {round_id}")
 
     @get("/{round_id:int}/eligibility.csv", guards=[staff_only], media_type="text/csv")
     async def eligibility_csv(self, request: Request, round_id: int) -> Stream:

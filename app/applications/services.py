@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -999,25 +999,73 @@ async def export_rows(*, round_id: int, user: CurrentUser, locale: str) -> tuple
         .order_by(Application.id)
     )
     questions = [q["key"] for q in round_["questions"]]
-    out = []
-    for row in map(_decode_application, rows):
-        verdict = row["verdict"] or {}
-        reasons = " | ".join(c["reason"][locale] for c in verdict.get("checks", []) if not c["passed"])
-        answers = row["answers"] or {}
-        out.append(
-            [
-                row["id"],
-                row["hromada_code"],
-                row["hromada_name"],
-                row["oblast_name_uk"],
-                row["hromada_population"],
-                row["status"],
-                row["submitted_at"].isoformat() if row["submitted_at"] else "",
-                "" if row["eligible"] is None else ("yes" if row["eligible"] else "no"),
-                "yes" if row["screening_override"] else "",
-                row["screening_reason"],
-                reasons,
-                *[answers.get(key, "") for key in questions],
-            ]
-        )
+    out = [_export_row(row, questions, locale) for row in map(_decode_application, rows)]
     return {"round": round_, "header": EXPORT_COLUMNS + [f"answer:{k}" for k in questions]}, out
+
+
+def _export_row(row: dict[str, Any], questions: list[str], locale: str) -> list[Any]:
+    verdict = row["verdict"] or {}
+    reasons = " | ".join(c["reason"][locale] for c in verdict.get("checks", []) if not c["passed"])
+    answers = row["answers"] or {}
+    return [
+        row["id"],
+        row["hromada_code"],
+        row["hromada_name"],
+        row["oblast_name_uk"],
+        row["hromada_population"],
+        row["status"],
+        row["submitted_at"].isoformat() if row["submitted_at"] else "",
+        "" if row["eligible"] is None else ("yes" if row["eligible"] else "no"),
+        "yes" if row["screening_override"] else "",
+        row["screening_reason"],
+        reasons,
+        *[answers.get(key, "") for key in questions],
+    ]
+
+
+EXPORT_BATCH = 500
+
+
+async def export_stream(
+    *, user: CurrentUser, locale: str, round_id: int | None = None, programme_code: str | None = None
+) -> tuple[list[str], AsyncIterator[list[list[Any]]]]:
+    """The header and the rows of a round's (or a whole programme's) applications, as ``export_rows`` gives them,
+    but read a batch at a time: memory holds one batch, whatever the number of applications. A programme's
+    export starts each row with its round and has an answer column for every question of any of its rounds."""
+    if not user.is_staff:
+        raise NotAllowed(_("Only programme staff export applications."))
+    if round_id is not None:
+        rounds = [await get_round(round_id)]
+    else:
+        programme = await Programme.select(Programme.id).where(Programme.code == (programme_code or "")).first()
+        if programme is None:
+            raise NotFound(_("There is no programme with the code %(code)s.", code=programme_code or "—"))
+        rounds = [
+            _decode_round(row)
+            for row in await Round.select(Round.id, Round.questions, Round.rules, Round.document_kinds)
+            .where(Round.programme == programme["id"])
+            .order_by(Round.id)
+        ]
+    questions = list(dict.fromkeys(q["key"] for r in rounds for q in r["questions"]))
+    round_ids = [r["id"] for r in rounds]
+    per_round = round_id is None
+    header = (["round"] if per_round else []) + EXPORT_COLUMNS + [f"answer:{k}" for k in questions]
+
+    async def batches() -> AsyncIterator[list[list[Any]]]:
+        last = 0
+        while round_ids:
+            rows = (
+                await Application.select(*_application_columns())
+                .where(Application.round.is_in(round_ids) & (Application.status != "draft") & (Application.id > last))
+                .order_by(Application.id)
+                .limit(EXPORT_BATCH)
+            )
+            if not rows:
+                return
+            yield [
+                ([row["round"]] if per_round else []) + _export_row(row, questions, locale)
+                for row in map(_decode_application, rows)
+            ]
+            last = rows[-1]["id"]
+
+    return header, batches()

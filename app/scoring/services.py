@@ -805,15 +805,19 @@ async def ranking(round_id: int) -> dict[str, Any]:
     # The mean of each criterion over the submitted reviews, computed by the database: one row per application
     # and criterion instead of one per score (AVG skips the criteria left empty, as the mean of the scores given).
     criterion_means: dict[int, dict[str, float]] = defaultdict(dict)
-    for row in await ReviewScore.select(
-        ReviewScore.review.application.as_alias("application"),
-        ReviewScore.criterion_key,
-        Avg(ReviewScore.points, alias="mean"),
-    ).where(
-        (ReviewScore.review.application.round == round_id)
-        & (ReviewScore.review.status == "submitted")
-        & ReviewScore.points.is_not_null()
-    ).group_by(ReviewScore.review.application, ReviewScore.criterion_key):
+    for row in (
+        await ReviewScore.select(
+            ReviewScore.review.application.as_alias("application"),
+            ReviewScore.criterion_key,
+            Avg(ReviewScore.points, alias="mean"),
+        )
+        .where(
+            (ReviewScore.review.application.round == round_id)
+            & (ReviewScore.review.status == "submitted")
+            & ReviewScore.points.is_not_null()
+        )
+        .group_by(ReviewScore.review.application, ReviewScore.criterion_key)
+    ):
         criterion_means[row["application"]][row["criterion_key"]] = round(row["mean"], 4)
     moderated = {
         row["application"]: row for row in await Moderation.select().where(Moderation.application.round == round_id)

@@ -4,11 +4,18 @@ A check of a page: no horizontal scrolling at 375 px and 1280 px wide, and no se
 violation. Problems are collected over the whole journey and reported together at its end, so one run shows
 every page that needs fixing; server errors (5xx) and browser console errors (a CSP refusal, a failed
 script) are collected the same way.
+
+axe-core is injected with ``page.evaluate(source)``: that runs through the DevTools protocol, which the
+app's Content-Security-Policy (script-src 'self') does not govern. ``page.add_script_tag(path=...)`` does not
+work here: it adds an inline <script>, which the CSP refuses.
+
+Two switches for a person looking into the pages:
+- ``E2E_SCREENSHOTS=all``: also save every checked page at both widths under tests/artifacts/pages/.
+- ``E2E_AXE_ALL=1``: report minor and moderate axe violations too (they then fail the run).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -17,11 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import PASSWORD
+
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS = E2E_DIR.parent / "artifacts"
 AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"
 WIDTHS = (375, 1280)
 HEIGHT = 900
 # Chromium's locale before the person switches language through the page's language links.
@@ -214,6 +222,11 @@ class Journey:
         try:
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": HEIGHT})
+                if os.environ.get("E2E_SCREENSHOTS") == "all":
+                    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                    shot = ARTIFACTS / "pages" / f"{self.lang}-{len(self.checked):02d}-{slug}-{width}.png"
+                    shot.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(shot), full_page=True)
                 overflow = page.evaluate(OVERFLOW_JS)
                 if overflow:
                     self.problems.append(
@@ -352,11 +365,3 @@ class Journey:
         return f"{len(self.problems)} problem(s) in the {self.lang} journey:\n" + "\n".join(
             f"  - {problem}" for problem in self.problems
         )
-
-
-def text_of(page: Any, selector: str) -> str:
-    return re.sub(r"\s+", " ", page.locator(selector).inner_text()).strip()
-
-
-def dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)

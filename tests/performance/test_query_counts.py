@@ -70,7 +70,9 @@ async def _measure(database_url: str, data_dir: Path, size: int) -> dict[str, di
     try:
         # The tests' cheap argon2 cost (the app verifies no password here: sessions and tokens are made directly).
         cheap = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
-        await build(Scale(f"test-{size}", (size, size), experts=6, winners=150), password_hash=cheap)
+        # A decided round (a fifth of the size: its winners' projects) and the round under review, of ``size``.
+        scale = Scale(f"test-{size}", (max(2, size // 5), size), experts=6, winners=150)
+        await build(scale, password_hash=cheap)
     finally:
         await close_engine(db)
 
