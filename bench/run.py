@@ -301,7 +301,8 @@ def sign_in(base: str, email: str) -> tuple[str, str]:
         issued = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
         if issued.status_code != 201:
             raise SystemExit(f"error: no API token for {email} ({issued.status_code}): {issued.text[:300]}")
-    return f"asc_session={session}", f"Bearer {issued.json()['token']}"
+    # A browser sends both cookies with every page it asks for.
+    return f"asc_session={session}; asc_csrf={csrf}", f"Bearer {issued.json()['token']}"
 
 
 # --- Load ----------------------------------------------------------------------------------------------------
@@ -543,13 +544,14 @@ def main(argv: list[str] | None = None) -> int:
     ids = asyncio.run(discover())
     work = Path(tempfile.mkdtemp(prefix="asc-bench-"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    app_port, baseline_port = free_port(), free_port()
     if args.production:
         env.update(
             APP_ENV="production",
             SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
-            ALLOWED_HOSTS="127.0.0.1,localhost",
+            # The Host header carries the port; the baseline's in-process capture asks for plain 127.0.0.1.
+            ALLOWED_HOSTS=f"127.0.0.1:{app_port},localhost:{app_port},127.0.0.1",
         )
-    app_port, baseline_port = free_port(), free_port()
     app_server = Server(
         "the app",
         [str(BIN / "asc"), "serve", "--host", "127.0.0.1", "--port", str(app_port), "--workers", str(args.workers)],

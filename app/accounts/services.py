@@ -303,16 +303,37 @@ async def revoke_token(*, user: CurrentUser, token_id: int, actor: audit.Actor) 
 async def user_for_token(token: str) -> CurrentUser | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
+    # The token and its user in one query: every API request asks this.
     row = (
-        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.revoked_at, ApiToken.last_used_at)
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            ApiToken.user.id.as_alias("user_id"),
+            ApiToken.user.email.as_alias("email"),
+            ApiToken.user.name.as_alias("name"),
+            ApiToken.user.role.as_alias("role"),
+            ApiToken.user.hromada.as_alias("hromada"),
+            ApiToken.user.hromada.code.as_alias("hromada_code"),
+            ApiToken.user.locale.as_alias("locale"),
+            ApiToken.user.is_active.as_alias("is_active"),
+        )
         .where(ApiToken.token_hash == _token_hash(token))
         .first()
     )
-    if row is None or row["revoked_at"] is not None:
+    if row is None or row["revoked_at"] is not None or not row["is_active"]:
         return None
     now = datetime.now(UTC)
     last = row["last_used_at"]
     # Touch the token at most once a minute: a read-mostly API should not write on every call.
     if last is None or (now - last) > timedelta(minutes=1):
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return await load_user(row["user"])
+    return CurrentUser(
+        id=row["user_id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        hromada_id=row["hromada"],
+        hromada_code=row["hromada_code"],
+        locale=row["locale"],
+    )

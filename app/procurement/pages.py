@@ -282,8 +282,9 @@ class ProjectPages(Controller):
         """The OCDS release package for a signed-in browser (the API's twin takes bearer tokens)."""
         detail = await services.project_detail(project_id=project_id, user=require_user(request))
         package = release_package(detail, base_url=f"{request.url.scheme}://{request.url.netloc}")
-        return Response(package, headers={
-            "Content-Disposition": f'attachment; filename="project-{project_id}-ocds.json"'})
+        return Response(
+            package, headers={"Content-Disposition": f'attachment; filename="project-{project_id}-ocds.json"'}
+        )
 
     @post("/projects/{project_id:int}/lots/{lot_id:int}/documents", status_code=303)
     async def upload(

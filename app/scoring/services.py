@@ -593,9 +593,17 @@ async def visible_other_reviews(*, review: dict[str, Any]) -> list[dict[str, Any
     )
     if config["hide_reviews_until"] == "all" and any(o["status"] != "submitted" for o in others):
         return None
+    submitted = [o for o in others if o["status"] == "submitted"]
+    # Every other review's scores in one query, however many experts the round asks for.
+    scores: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if submitted:
+        for row in await ReviewScore.select().where(ReviewScore.review.is_in([o["id"] for o in submitted])):
+            scores[row["review"]].append(row)
     visible = []
-    for index, other in enumerate(o for o in others if o["status"] == "submitted"):
-        points, comments = await _scores(other["id"])
+    for index, other in enumerate(submitted):
+        rows = scores[other["id"]]
+        points = {r["criterion_key"]: r["points"] for r in rows}
+        comments = {r["criterion_key"]: r["comment"] for r in rows}
         visible.append({"label": index + 1, "total": other["total"], "scores": points, "comments": comments})
     return visible
 

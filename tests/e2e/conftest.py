@@ -171,7 +171,7 @@ class Server:
             _admin_sql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory):
     running = Server(tmp_path_factory.mktemp("e2e"))
     try:
@@ -215,15 +215,18 @@ class Api:
                 return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(server: Server):
     client = Api(server.url)
     yield client
     client.http.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium for the tests of this package, stopped when they are done: Playwright's sync API keeps an
+    event loop running on the main thread while it is started, which the async tests that may come after
+    could not share."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

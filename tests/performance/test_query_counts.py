@@ -154,6 +154,7 @@ def test_a_page_runs_as_many_queries_at_1000_applications_as_at_10(measured, nam
         pytest.skip(f"{small['path']} is not built yet")
     assert small["status"] == 200, f"{small['path']} answered {small['status']}"
     assert large["status"] == 200, f"{large['path']} answered {large['status']}"
+    assert large["queries"] > 0, "no query was counted: the counter no longer sees the engine's queries"
     assert small["queries"] == large["queries"], (
         f"{name}: {small['queries']} queries at {SIZES[0]} applications per round, {large['queries']} at {SIZES[1]}"
         f"\n  at {SIZES[0]}:\n{_shown(small)}\n  at {SIZES[1]}:\n{_shown(large)}"

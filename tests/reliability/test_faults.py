@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import asyncpg
 import boto3
 import httpx
 import pytest
@@ -479,3 +480,46 @@ async def test_a_writer_killed_mid_write_leaves_the_database_consistent(app, set
     assert saved["revision"] == revisions[application_id] + 1
     await _check_applications_whole([application_id])
     print(f"\nwriter killed 3 times, after {killed_after} acknowledged saves; revisions now {revisions}")
+
+
+# --- How a database error reaches the user, wherever it is raised ------------------------------------------
+
+
+DATABASE_ERRORS = [
+    (sqlite3.OperationalError("database is locked"), 503),
+    (ConnectionRefusedError(111, "Connection refused"), 503),
+    (OSError("Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5432)"), 503),
+    (TimeoutError(), 503),
+    (asyncpg.CannotConnectNowError("the database system is shutting down"), 503),
+    (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"), 503),
+    (asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed"), 503),
+    (asyncpg.InterfaceError("cannot perform operation: another operation is in progress"), 500),  # a bug
+    (sqlite3.OperationalError("no such table: app_user"), 500),  # a bug, not an outage
+    (PermissionError(13, "Permission denied"), 500),
+]
+
+
+async def test_a_database_outage_in_the_auth_middleware_answers_503_in_the_request_language(app, client, monkeypatch):
+    import app.auth as auth
+
+    session = await app.state.sessions.start(1)
+    for error, status in DATABASE_ERRORS:
+
+        async def failing(*_args, error=error, **_kwargs):
+            raise error
+
+        monkeypatch.setattr(auth, "user_for_token", failing)
+        monkeypatch.setattr(auth, "load_user", failing)
+        api = await client.get(
+            "/api/v1/applications/mine", headers={"authorization": "Bearer asc_x", "accept-language": "en"}
+        )
+        page = await client.get("/", headers={"accept-language": "en", "cookie": f"asc_session={session}"})
+        page_uk = await client.get("/", headers={"accept-language": "uk", "cookie": f"asc_session={session}"})
+
+        assert (api.status_code, page.status_code, page_uk.status_code) == (status, status, status), repr(error)
+        if status == 503:
+            assert api.json()["detail"] == "The database is unavailable right now. Please try again in a few minutes."
+            assert "Temporarily unavailable" in page.text and "The database is unavailable right now" in page.text
+            assert "База даних зараз недоступна" in page_uk.text
+        else:
+            assert "Something went wrong on our side" in api.json()["detail"], repr(error)

@@ -270,13 +270,15 @@ def api_schema(api):
 def fuzz_summary(request):
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter and CASES:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter and capture and CASES:
         counts = "; ".join(
             f"{role}: {CASES[role]} cases ({', '.join(f'{k} {v}' for k, v in sorted(ANSWERS[role].items()))}), "
             f"{OPERATIONS[role]} operations"
             for role in CASES
         )
-        reporter.write_line(f"schemathesis {schemathesis.__version__}: {counts}")
+        with capture.global_and_fixture_disabled():  # the figures for the record, also under -q
+            reporter.write_line(f"schemathesis {schemathesis.__version__}: {counts}")
 
 
 def bearer(token: str | None) -> AuthStorage | None:
@@ -360,3 +362,19 @@ def test_a_method_an_address_does_not_take_is_405_naming_those_it_does(api):
     assert response.status_code == 405
     assert response.json()["status_code"] == 405
     assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+def test_an_id_beyond_what_the_database_holds_is_422_not_500(api):
+    response = api.http.get(f"/api/v1/rounds/{2**80}", headers=api.headers("staff"))
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_a_form_field_that_is_not_utf8_text_is_400_not_500(api):
+    response = api.http.post(
+        "/api/v1/projects/1/opening",
+        headers=api.headers("staff"),
+        files={"opened_on": (None, b"2027-01-01"), "photo": (None, b"\xff\xfe\xfd not text")},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["detail"]
