@@ -481,12 +481,13 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
         f"({meta['ids']['applications_total']:,} in the database); ratio = app req/s ÷ baseline req/s "
         f"(bare Litestar, same template and rows, no middleware, no database); targets: ratio ≥ {RATIO_TARGET}, "
         f"p99 < {TAIL_TARGET:g} × p50, no errors; CPU ms: the server processes' CPU time per request (for the "
-        f"app with SQLite's work, without PostgreSQL's own processes)",
+        f"app with SQLite's work, without PostgreSQL's own processes); CPU ratio = base CPU ÷ app CPU, the same "
+        f"comparison less disturbed by other load on the machine",
         "",
     ]
     header = (
         f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p99/p50':>7} {'errors':>6} "
-        f"{'n':>6} {'KB':>7} {'CPU ms':>7} {'base req/s':>10} {'base CPU':>8} {'ratio':>6}  met"
+        f"{'n':>6} {'KB':>7} {'CPU ms':>7} {'base req/s':>10} {'base CPU':>8} {'ratio':>6} {'CPU ratio':>9}  met"
     )
     lines += [header, "-" * len(header)]
     for row in rows:
@@ -501,7 +502,8 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
         lines.append(
             f"{label:<40} {app.rps:>8.1f} {_ms(app.p50):>8} {_ms(app.p95):>8} {_ms(app.p99):>8} {tail:>7.2f} "
             f"{app.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} {_ms(app.cpu_ms):>7} "
-            f"{(base.rps if base else 0):>10.1f} {_ms(base.cpu_ms if base else 0):>8} {(ratio or 0):>6.2f}  "
+            f"{(base.rps if base else 0):>10.1f} {_ms(base.cpu_ms if base else 0):>8} {(ratio or 0):>6.2f} "
+            f"{(base.cpu_ms / app.cpu_ms if base and app.cpu_ms else 0):>9.2f}  "
             f"{'yes' if met else 'NO'}" + (f"  {row.note}" if row.note else "")
         )
     lines.append("")
