@@ -319,6 +319,7 @@ class Result:
     bytes_per_request: int = 0
     duration: float = 0.0
     cpu_ms: float = 0.0  # CPU time of the server's processes per request (not PostgreSQL's)
+    error_kinds: dict[str, int] = field(default_factory=dict)  # wrk's connect, read, write, status, timeout
 
 
 @dataclass
@@ -370,6 +371,7 @@ def wrk(url: str, *, headers: dict[str, str], method: str, body: str, duration: 
         p95=data["p95_us"] / 1000,
         p99=data["p99_us"] / 1000,
         errors=sum(data[k] for k in ("connect", "read", "write", "status", "timeout")),
+        error_kinds={k: data[k] for k in ("connect", "read", "write", "status", "timeout") if data[k]},
         bytes_per_request=data["bytes"] // max(1, data["requests"]),
         duration=seconds,
     )
@@ -504,7 +506,9 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
             f"{app.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} {_ms(app.cpu_ms):>7} "
             f"{(base.rps if base else 0):>10.1f} {_ms(base.cpu_ms if base else 0):>8} {(ratio or 0):>6.2f} "
             f"{(base.cpu_ms / app.cpu_ms if base and app.cpu_ms else 0):>9.2f}  "
-            f"{'yes' if met else 'NO'}" + (f"  {row.note}" if row.note else "")
+            f"{'yes' if met else 'NO'}"
+            + (f"  {row.note}" if row.note else "")
+            + (f"  errors: {app.error_kinds}" if app.error_kinds else "")
         )
     lines.append("")
     lines.append(f"{'export':<40} {'seconds':>8} {'size MB':>8} {'server peak RSS MB':>19} {'growth MB':>10}")
