@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 from unittest import mock
@@ -25,6 +26,8 @@ from bench.seed import STAFF_EMAIL, expert_email
 
 async def profile(args: argparse.Namespace) -> None:
     from pyinstrument import Profiler
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from app import audit
     from app.accounts.services import create_token, load_user
@@ -79,7 +82,7 @@ async def profile(args: argparse.Namespace) -> None:
             f"{args.method} {args.path}: {elapsed / args.repeat * 1000:.1f} ms a request over {args.repeat}, "
             f"{len(response.content) / 1024:.0f} KB"
         )
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=args.all))
         if args.html:
             with open(args.html, "w", encoding="utf-8") as handle:
                 handle.write(profiler.output_html())
@@ -96,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--body", default="")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--sql", action="store_true", help="print the SQL statements of one request")
+    parser.add_argument("--all", action="store_true", help="show library frames too")
     parser.add_argument("--html", default="", help="also write pyinstrument's HTML report here")
     asyncio.run(profile(parser.parse_args(argv)))
     return 0
