@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
+
+from piccolo.query.methods.select import Count as PiccoloCount
 
 from app import audit
 from app.accounts.services import CurrentUser
@@ -938,26 +940,51 @@ async def list_applications(
     if not user.is_staff:
         raise NotAllowed(_("Only programme staff see all applications of a round."))
     await get_round(round_id)
-    conditions = [Application.round == round_id]
-    if status:
-        conditions.append(Application.status == status)
-    else:
-        conditions.append(Application.status != "draft")
-    if oblast:
-        conditions.append(Application.hromada.oblast.code == oblast)
-    if q.strip():
-        conditions.append(Application.hromada.search_text.like(f"%{q.strip().casefold()}%"))
-    if eligible in ("yes", "no"):
-        conditions.append(Application.eligible == (eligible == "yes"))
-    column = APPLICATION_SORTS.get(sort.removeprefix("-"), APPLICATION_SORTS["submitted"])()
-    query = Application.select(*_application_columns()).order_by(column, ascending=not sort.startswith("-"))
-    query = query.order_by(Application.id)
-    count = Application.count()
-    for condition in conditions:
-        query = query.where(condition)
-        count = count.where(condition)
-    rows = await query.limit(limit).offset(offset)
-    return [_decode_application(row) for row in rows], await count
+    filters = {
+        "status": status,
+        "oblast": oblast,
+        "q": f"%{q.strip().casefold()}%" if q.strip() else "",
+        "eligible": (eligible == "yes") if eligible in ("yes", "no") else None,
+    }
+    given = tuple(name for name, value in filters.items() if value not in ("", None))
+    select, count = _application_list_selects(given, sort, limit, offset)
+    values = (round_id, *(filters[name] for name in given))
+    rows = await select.rows(*values)
+    counted = await count.first(*values)
+    return [_decode_application(row) for row in rows], counted["count"] if counted else 0
+
+
+_LIST_FILTERS = {
+    "status": lambda value: Application.status == value,
+    "oblast": lambda value: Application.hromada.oblast.code == value,
+    "q": lambda value: Application.hromada.search_text.like(value),
+    "eligible": lambda value: Application.eligible == value,
+}
+
+
+@lru_cache(maxsize=512)
+def _application_list_selects(
+    given: tuple[str, ...], sort: str, limit: int, offset: int
+) -> tuple[PreparedSelect, PreparedSelect]:
+    """The list's select and count for one combination of filters, sort and page (values are parameters)."""
+
+    def where(query, round_id, *values):
+        query = query.where(Application.round == round_id)
+        if "status" not in given:
+            query = query.where(Application.status != "draft")
+        for name, value in zip(given, values, strict=True):
+            query = query.where(_LIST_FILTERS[name](value))
+        return query
+
+    def select(*values):
+        column = APPLICATION_SORTS.get(sort.removeprefix("-"), APPLICATION_SORTS["submitted"])()
+        query = Application.select(*_application_columns()).order_by(column, ascending=not sort.startswith("-"))
+        return where(query.order_by(Application.id), *values).limit(limit).offset(offset)
+
+    def count(*values):
+        return where(Application.select(PiccoloCount(alias="count")), *values)
+
+    return PreparedSelect(select, params=1 + len(given)), PreparedSelect(count, params=1 + len(given))
 
 
 async def application_status_counts(*, round_id: int, user: CurrentUser) -> dict[str, int]:
