@@ -104,6 +104,7 @@ def jinja_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
+    env.globals.update(gettext=i18n.template_gettext, _=i18n.template_gettext)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     env.globals.update(
         get_locale=i18n.get_locale,

@@ -83,6 +83,9 @@ async def profile(args: argparse.Namespace) -> None:
             f"{len(response.content) / 1024:.0f} KB"
         )
         print(profiler.output_text(unicode=True, color=False, show_all=args.all))
+        if args.save:
+            with open(args.save, "wb") as handle:
+                handle.write(response.content)
         if args.html:
             with open(args.html, "w", encoding="utf-8") as handle:
                 handle.write(profiler.output_html())
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--sql", action="store_true", help="print the SQL statements of one request")
     parser.add_argument("--all", action="store_true", help="show library frames too")
+    parser.add_argument("--save", default="", help="also write the last response's body here")
     parser.add_argument("--html", default="", help="also write pyinstrument's HTML report here")
     asyncio.run(profile(parser.parse_args(argv)))
     return 0

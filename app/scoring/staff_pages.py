@@ -191,6 +191,19 @@ def _rubric_field(error: DomainError) -> str:
     return field if field in RUBRIC_FIELDS else "rubric"
 
 
+# Rows of each long list of the review dashboard: a page of it does not grow with the round. A disagreement is a
+# card with two forms and a list of the experts free to add, hence fewer of them.
+LIST_PAGE_SIZE = {"assignments": 100, "reviews": 100, "disagreements": 20}
+
+
+def _page_of(items: list[Any], page: int, size: int) -> dict[str, Any]:
+    """One page of a long list, with what the pagination links need."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * size
+    return {"rows": items[start : start + size], "page": page, "pages": pages, "count": len(items)}
+
+
 async def _dashboard(
     request: Request,
     round_id: int,
@@ -201,6 +214,7 @@ async def _dashboard(
     status_code: int = 200,
 ) -> Template:
     errors = errors or {}
+    pages = {name: (_int_param(request, f"{name}_page"), size) for name, size in LIST_PAGE_SIZE.items()}
     forms = forms or {}
     round_ = await applications.get_round(round_id)
     config = await services.get_config(round_id)
@@ -219,17 +233,15 @@ async def _dashboard(
         assigned_to.setdefault(a["application"], set()).add(a["expert"])
     conflicted = {(c["expert"], c["application"]) for c in conflicts}
     reviewable = [r for r in rows if r["status"] in services.REVIEWABLE]
-    disagreements = []
-    for row in rows:
-        if not (row["flagged"] or row["moderated"]):
-            continue
+    disagreements = _page_of([row for row in rows if row["flagged"] or row["moderated"]], *pages["disagreements"])
+    for index, row in enumerate(disagreements["rows"]):
         free = [
             e
             for e in experts
             if e["id"] not in assigned_to.get(row["application_id"], set())
             and (e["id"], row["application_id"]) not in conflicted
         ]
-        disagreements.append({**row, "free_experts": free})
+        disagreements["rows"][index] = {**row, "free_experts": free}
     total_assigned = sum(e["assigned"] for e in experts)
     total_submitted = sum(e["submitted"] for e in experts)
     return Template(
@@ -241,8 +253,10 @@ async def _dashboard(
             "maximum": ranked["maximum"],
             "began": began,
             "experts": experts,
-            "assignments": [{**a, "review": review_of.get(a["id"])} for a in assignments],
-            "submitted_reviews": [r for r in reviews if r["status"] == "submitted"],
+            "assignments": _page_of(
+                [{**a, "review": review_of.get(a["id"])} for a in assignments], *pages["assignments"]
+            ),
+            "submitted_reviews": _page_of([r for r in reviews if r["status"] == "submitted"], *pages["reviews"]),
             "conflicts": conflicts,
             "conflict_types": CONFLICT_TYPES,
             "reviewable": reviewable,
@@ -271,6 +285,11 @@ async def _dashboard(
         },
         status_code=status_code,
     )
+
+
+def _int_param(request: Request, name: str) -> int:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() else 1
 
 
 def _done_notice(done: str, n: int, short: int, added: int, removed: int) -> str:

@@ -78,6 +78,34 @@ async def test_dashboard_shows_each_experts_progress_and_the_flagged_application
     assert section(page.text, "reviews").count("/reopen-form") == 2
 
 
+async def test_the_dashboards_long_lists_come_a_page_at_a_time(world, client, users, monkeypatch):
+    """Assignments and submitted reviews grow with the round: the page shows a page of each, with links on."""
+    from app.scoring import staff_pages
+
+    monkeypatch.setattr(staff_pages, "LIST_PAGE_SIZE", {"assignments": 4, "reviews": 1, "disagreements": 1})
+    w, _flagged = await flagged_world(world)  # 2 applications × 3 experts: 6 assignments, 2 submitted reviews
+    await as_staff(client, users)
+    dashboard = f"/rounds/{w.round_id}/review"
+
+    first = await client.get(dashboard)
+    assignments = section(first.text, "assignment", "conflicts")
+    assert assignments.count('name="remove"') == 4 and "Change assignments by hand (6 assignments)" in plain(first.text)
+    assert 'href="?&amp;assignments_page=2#assignment"' in assignments and "Page 1 of 2" in plain(assignments)
+    reviews = section(first.text, "reviews")
+    assert reviews.count("/reopen-form") == 1 and 'href="?&amp;reviews_page=2#reviews"' in reviews
+
+    second = await client.get(dashboard, params={"assignments_page": "2", "reviews_page": "2"})
+    assert section(second.text, "assignment", "conflicts").count('name="remove"') == 2
+    assert "Page 2 of 2" in plain(section(second.text, "assignment", "conflicts"))
+    assert section(second.text, "reviews").count("/reopen-form") == 1
+    # The two pages of reviews show different reviews; a page past the end shows the last one.
+    assert re.findall(r"/reviews/(\d+)/reopen-form", first.text) != re.findall(
+        r"/reviews/(\d+)/reopen-form", second.text
+    )
+    beyond = await client.get(dashboard, params={"assignments_page": "9"})
+    assert beyond.status_code == 200 and section(beyond.text, "assignment", "conflicts").count('name="remove"') == 2
+
+
 async def test_automatic_assignment_through_the_form_creates_the_assignments(world, client, users):
     w = await world(n_applications=3, n_experts=3)
     await as_staff(client, users)
