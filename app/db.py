@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import threading
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
@@ -204,6 +206,15 @@ async def migrate() -> None:
     result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"Migrations failed: {result.message}")
+
+
+def ids_in(column: Any, ids: list[int]) -> WhereRaw:
+    """``column IN ids`` with the whole list as one parameter. Piccolo's ``is_in`` converts every value and gives
+    it a placeholder of its own: for the hundreds of lots of a programme that took longer than the query."""
+    name = f'"{column._meta.table._meta.tablename}"."{column._meta.db_column_name}"'
+    if is_sqlite():
+        return WhereRaw(f"{name} IN (SELECT value FROM json_each({{}}))", json.dumps([int(i) for i in ids]))
+    return WhereRaw(f"{name} = ANY({{}}::bigint[])", [int(i) for i in ids])
 
 
 # --- Prepared selects ------------------------------------------------------------------------------------------

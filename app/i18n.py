@@ -55,7 +55,7 @@ def translate_plural(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ngettext(singular, plural, n)
 
 
-def gettext(message: str, **params: object) -> str:
+def gettext(message: str, /, **params: object) -> str:
     """Translate ``message`` into the current language; ``%(name)s`` placeholders take ``params``."""
     text = translate(message)
     return text % params if params else text
@@ -64,7 +64,7 @@ def gettext(message: str, **params: object) -> str:
 _ = gettext
 
 
-def template_gettext(message: str, **params: object) -> Markup:
+def template_gettext(message: str, /, **params: object) -> Markup:
     """``_()`` in templates: what Jinja's newstyle gettext does (the message is markup, its values are escaped,
     and it is always a format string, so ``%%`` is a percent sign), without its per-call context lookups:
     a table of a thousand rows calls it tens of thousands of times."""

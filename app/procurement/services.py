@@ -10,7 +10,7 @@ from typing import Any
 from app import audit
 from app.accounts.services import CurrentUser
 from app.applications.tables import Application, Round
-from app.db import for_update, write_transaction
+from app.db import for_update, ids_in, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import KYIV, _
 from app.procurement.codes import valid_edrpou, valid_prozorro_id
@@ -272,16 +272,16 @@ async def lots_of(project_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             Lot.supplier.name.as_alias("supplier_name"),
             Lot.supplier.edrpou.as_alias("supplier_edrpou"),
         )
-        .where(Lot.project.is_in(project_ids))
+        .where(ids_in(Lot.project, project_ids))
         .order_by(Lot.id)
     )
     lot_ids = [lot["id"] for lot in lots]
     items: dict[int, list] = defaultdict(list)
     deliveries: dict[int, list] = defaultdict(list)
     if lot_ids:
-        for row in await LotItem.select().where(LotItem.lot.is_in(lot_ids)).order_by(LotItem.id):
+        for row in await LotItem.select().where(ids_in(LotItem.lot, lot_ids)).order_by(LotItem.id):
             items[row["lot"]].append(row)
-        for row in await Delivery.select().where(Delivery.lot.is_in(lot_ids)).order_by(Delivery.delivered_on):
+        for row in await Delivery.select().where(ids_in(Delivery.lot, lot_ids)).order_by(Delivery.delivered_on):
             deliveries[row["lot"]].append(row)
     for lot in lots:
         lot["items"] = items[lot["id"]]
@@ -639,7 +639,7 @@ async def milestones_of(project_ids: list[int], today: date | None = None) -> di
     result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return result
-    for row in await Milestone.select().where(Milestone.project.is_in(project_ids)).order_by(Milestone.position):
+    for row in await Milestone.select().where(ids_in(Milestone.project, project_ids)).order_by(Milestone.position):
         row["overdue"] = is_overdue(row, today)
         result[row["project"]].append(row)
     return result
