@@ -7,11 +7,14 @@ import io
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from piccolo.query.methods.select import Count
+
 from app import audit
-from app.db import write_transaction
+from app.db import PreparedSelect, write_transaction
 from app.errors import NotFound
 from app.i18n import _, ukrainian_sort_key
 from app.registry.tables import HROMADA_TYPES, Hromada, Oblast
@@ -316,26 +319,39 @@ async def list_hromadas(
     *, q: str = "", oblast: str = "", type: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """Hromadas matching the filters, by oblast then name; with the total count of matches."""
-    conditions = []
-    if q.strip():
-        needle = q.strip().casefold().replace("%", "").replace("_", "")
-        conditions.append(Hromada.search_text.like(f"%{needle}%"))
-    if oblast:
-        conditions.append(Hromada.oblast.code == oblast)
-    if type:
-        conditions.append(Hromada.type == type)
-    query = (
-        Hromada.select(*_hromada_columns())
-        .order_by(Hromada.oblast.code)
-        .order_by(Hromada.sort_name)
-        .limit(limit)
-        .offset(offset)
-    )
-    count = Hromada.count()
-    for condition in conditions:
-        query = query.where(condition)
-        count = count.where(condition)
-    return await query, await count
+    needle = q.strip().casefold().replace("%", "").replace("_", "")
+    filters = {"q": f"%{needle}%" if needle else "", "oblast": oblast, "type": type}
+    given = tuple(name for name, value in filters.items() if value)
+    select, count = _hromada_list_selects(given, limit, offset)
+    values = [filters[name] for name in given]
+    counted = await count.first(*values)
+    return await select.rows(*values), counted["count"] if counted else 0
+
+
+_HROMADA_FILTERS = {
+    "q": lambda value: Hromada.search_text.like(value),
+    "oblast": lambda value: Hromada.oblast.code == value,
+    "type": lambda value: Hromada.type == value,
+}
+
+
+@lru_cache(maxsize=512)
+def _hromada_list_selects(given: tuple[str, ...], limit: int, offset: int) -> tuple[PreparedSelect, PreparedSelect]:
+    """The list's select and count for one combination of filters and page (the values are parameters)."""
+
+    def where(query, *values):
+        for name, value in zip(given, values, strict=True):
+            query = query.where(_HROMADA_FILTERS[name](value))
+        return query
+
+    def select(*values):
+        query = Hromada.select(*_hromada_columns()).order_by(Hromada.oblast.code).order_by(Hromada.sort_name)
+        return where(query, *values).limit(limit).offset(offset)
+
+    def count(*values):
+        return where(Hromada.select(Count(alias="count")), *values)
+
+    return PreparedSelect(select, params=len(given)), PreparedSelect(count, params=len(given))
 
 
 async def get_hromada(code: str) -> dict[str, Any]:
@@ -345,9 +361,14 @@ async def get_hromada(code: str) -> dict[str, Any]:
     return row
 
 
+# KATOTTG numbers oblasts in Ukrainian alphabetical order.
+_OBLASTS = PreparedSelect(
+    lambda: Oblast.select(Oblast.id, Oblast.code, Oblast.name_uk, Oblast.name_en).order_by(Oblast.code), params=0
+)
+
+
 async def list_oblasts() -> list[dict[str, Any]]:
-    # KATOTTG numbers oblasts in Ukrainian alphabetical order.
-    return await Oblast.select(Oblast.id, Oblast.code, Oblast.name_uk, Oblast.name_en).order_by(Oblast.code)
+    return await _OBLASTS.rows()
 
 
 async def hromada_count() -> int:
