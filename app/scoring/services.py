@@ -9,14 +9,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.query.functions.aggregate import Avg
-
 from app import audit
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import for_update, write_transaction
+from app.db import for_update, is_sqlite, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
@@ -787,55 +785,25 @@ async def moderate(
 
 
 async def ranking(round_id: int) -> dict[str, Any]:
-    """Every screened-eligible application with its score, flags and rank, in a fixed number of queries."""
+    """Every screened-eligible application with its score, flags and rank, in a fixed number of queries.
+
+    Four queries: the config, the criteria, the applications with their review counts, submitted totals and
+    moderation (aggregated by the database), and the per-criterion means. Both aggregate queries start from the
+    round's applications (the ``application.round`` index), not from every review of every round.
+    """
     config = await get_config(round_id)
     criteria = await get_criteria(round_id)
-    applications = await Application.select(
-        Application.id,
-        Application.status,
-        Application.submitted_at,
-        Application.answers,
-        Application.hromada.code.as_alias("hromada_code"),
-        Application.hromada.full_name.as_alias("hromada_name"),
-        Application.hromada.population.as_alias("population"),
-        Application.hromada.oblast.code.as_alias("oblast_code"),
-        Application.hromada.oblast.name_uk.as_alias("oblast_name_uk"),
-        Application.hromada.oblast.name_en.as_alias("oblast_name_en"),
-    ).where((Application.round == round_id) & Application.status.is_in(list(RANKED)))
-    totals: dict[int, list[float]] = defaultdict(list)
-    assigned: dict[int, int] = defaultdict(int)
-    for row in await Review.select(Review.application, Review.status, Review.total).where(
-        Review.application.round == round_id
-    ):
-        assigned[row["application"]] += 1
-        if row["status"] == "submitted":
-            totals[row["application"]].append(row["total"])
-    # The mean of each criterion over the submitted reviews, computed by the database: one row per application
-    # and criterion instead of one per score (AVG skips the criteria left empty, as the mean of the scores given).
-    criterion_means: dict[int, dict[str, float]] = defaultdict(dict)
-    for row in (
-        await ReviewScore.select(
-            ReviewScore.review.application.as_alias("application"),
-            ReviewScore.criterion_key,
-            Avg(ReviewScore.points, alias="mean"),
-        )
-        .where(
-            (ReviewScore.review.application.round == round_id)
-            & (ReviewScore.review.status == "submitted")
-            & ReviewScore.points.is_not_null()
-        )
-        .group_by(ReviewScore.review.application, ReviewScore.criterion_key)
-    ):
-        criterion_means[row["application"]][row["criterion_key"]] = round(row["mean"], 4)
-    moderated = {
-        row["application"]: row for row in await Moderation.select().where(Moderation.application.round == round_id)
-    }
+    keys = [c["key"] for c in criteria]
+    applications = await _ranked_applications(round_id)
+    criterion_means = await _criterion_means(round_id, keys)
+    no_means = dict.fromkeys(keys)
     rows = []
     for application in applications:
         app_id = application["id"]
-        submitted = totals.get(app_id, [])
-        means = {c["key"]: criterion_means[app_id].get(c["key"]) for c in criteria}
-        score = moderated[app_id]["score"] if app_id in moderated else _mean(submitted)
+        submitted = _totals(application["totals"])
+        means = criterion_means.get(app_id) or dict(no_means)
+        moderated = application["moderation_id"] is not None
+        score = application["moderated_score"] if moderated else _mean(submitted)
         failed = []
         if submitted:
             failed += [
@@ -855,17 +823,17 @@ async def ranking(round_id: int) -> dict[str, Any]:
                 "population": application["population"],
                 "submitted_at": application["submitted_at"],
                 "status": application["status"],
-                "reviews_assigned": assigned.get(app_id, 0),
-                "reviews_submitted": len(submitted),
+                "reviews_assigned": application["reviews_assigned"],
+                "reviews_submitted": application["reviews_submitted"],
                 "totals": submitted,
                 "score": round(score, 4) if score is not None else None,
                 "criterion_means": means,
-                "moderated": app_id in moderated,
-                "moderation_justification": moderated[app_id]["justification"] if app_id in moderated else "",
-                "flagged": diverges(submitted, config["divergence_percent"]) and app_id not in moderated,
+                "moderated": moderated,
+                "moderation_justification": application["moderation_justification"] if moderated else "",
+                "flagged": diverges(submitted, config["divergence_percent"]) and not moderated,
                 "failed": failed,
                 "passed": score is not None and not failed,
-                "amount_minor": _requested_amount(_load(application["answers"]) or {}, config),
+                "amount_minor": _requested_amount(application["requested_amount"], config),
             }
         )
     rows.sort(key=lambda r: _rank_key(r, config["tie_breakers"]))
@@ -880,12 +848,102 @@ async def ranking(round_id: int) -> dict[str, Any]:
     }
 
 
+# The answer ``requested_amount`` read in SQL: a string unquoted, a number as its JSON text (so that Python parses
+# it as json.loads did), anything else (null, true, false, an object, an array) as NULL, which ``_requested_amount``
+# turns into the package amount as before. SQLite needs 3.38 for ``->``; FILTER on aggregates needs 3.30.
+_REQUESTED_AMOUNT_SQLITE = (
+    "CASE json_type(a.answers, '$.requested_amount')"
+    " WHEN 'text' THEN json_extract(a.answers, '$.requested_amount')"
+    " WHEN 'integer' THEN a.answers -> '$.requested_amount'"
+    " WHEN 'real' THEN a.answers -> '$.requested_amount' END"
+)
+_REQUESTED_AMOUNT_POSTGRES = (
+    "CASE json_typeof(a.answers -> 'requested_amount')"
+    " WHEN 'string' THEN a.answers ->> 'requested_amount'"
+    " WHEN 'number' THEN a.answers ->> 'requested_amount' END"
+)
+# The submitted reviews' totals, in review order, as text that reads back as the same floats (SQLite's quote()
+# and PostgreSQL's float8 output are exact); a total left empty reads "NULL".
+_TOTALS_SQLITE = "group_concat(quote(r.total), ',') FILTER (WHERE r.status = 'submitted')"
+_TOTALS_POSTGRES = (
+    "string_agg(coalesce(r.total::text, 'NULL'), ',' ORDER BY r.id) FILTER (WHERE r.status = 'submitted')"
+)
+
+
+async def _ranked_applications(round_id: int) -> list[dict[str, Any]]:
+    """The round's ranked applications with their hromada, oblast and moderation, and per application the
+    reviews assigned (any status), the reviews submitted and the submitted totals (text, see ``_totals``).
+
+    The reviews are aggregated per application of the round (from the ``application.round`` index, then
+    ``review.application``) before the join: the outer query needs no GROUP BY over its wide rows."""
+    sqlite = is_sqlite()
+    statuses = ", ".join("{}" for _ in RANKED)
+    sql = f"""
+        SELECT a.id AS id, a.status AS status, a.submitted_at AS submitted_at,
+            {_REQUESTED_AMOUNT_SQLITE if sqlite else _REQUESTED_AMOUNT_POSTGRES} AS requested_amount,
+            h.code AS hromada_code, h.full_name AS hromada_name, h.population AS population,
+            o.code AS oblast_code, o.name_uk AS oblast_name_uk, o.name_en AS oblast_name_en,
+            m.id AS moderation_id, m.score AS moderated_score, m.justification AS moderation_justification,
+            coalesce(rv.assigned, 0) AS reviews_assigned, coalesce(rv.submitted, 0) AS reviews_submitted,
+            rv.totals AS totals
+        FROM application a
+        LEFT JOIN hromada h ON h.id = a.hromada
+        LEFT JOIN oblast o ON o.id = h.oblast
+        LEFT JOIN moderation m ON m.application = a.id
+        LEFT JOIN (
+            SELECT ra.id AS application, COUNT(*) AS assigned,
+                COUNT(*) FILTER (WHERE r.status = 'submitted') AS submitted,
+                {_TOTALS_SQLITE if sqlite else _TOTALS_POSTGRES} AS totals
+            FROM application ra
+            JOIN review r ON r.application = ra.id
+            WHERE ra.round = {{}}
+            GROUP BY ra.id
+        ) rv ON rv.application = a.id
+        WHERE a.round = {{}} AND a.status IN ({statuses})
+    """
+    return await Application.raw(sql, round_id, round_id, *RANKED)
+
+
+def _totals(text: str | None) -> list[float]:
+    """The totals text of ``_ranked_applications`` as floats (None for a submitted review without a total)."""
+    return [None if value == "NULL" else float(value) for value in text.split(",")] if text else []
+
+
+async def _criterion_means(round_id: int, keys: list[str]) -> dict[int, dict[str, float | None]]:
+    """Per ranked application, the mean of each criterion over the submitted reviews (AVG skips the criteria
+    left empty, as the mean of the scores given; None where no review scored it), rounded to 4 places.
+
+    One row per application, a column per criterion, driven from the round's applications (on SQLite in id
+    order, so the GROUP BY needs no sort)."""
+    if not keys:
+        return {}
+    columns = [f"mean_{i}" for i in range(len(keys))]
+    means = ", ".join(f"AVG(s.points) FILTER (WHERE s.criterion_key = {{}}) AS {column}" for column in columns)
+    statuses = ", ".join("{}" for _ in RANKED)
+    sql = f"""
+        SELECT a.id AS application, {means}
+        FROM application a
+        JOIN review r ON r.application = a.id
+        JOIN review_score s ON s.review = r.id
+        WHERE a.round = {{}} AND a.status IN ({statuses}) AND r.status = 'submitted'
+        GROUP BY a.id
+    """
+    result = {}
+    for row in await Application.raw(sql, *keys, round_id, *RANKED):
+        values = [row[column] for column in columns]
+        result[row["application"]] = {
+            key: None if value is None else round(value, 4) for key, value in zip(keys, values, strict=True)
+        }
+    return result
+
+
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def _requested_amount(answers: dict[str, Any], config: dict[str, Any]) -> int:
-    requested = answers.get("requested_amount")
+def _requested_amount(requested: Any, config: dict[str, Any]) -> int:
+    """The amount asked for, in minor units (``requested``: the answer's text, a comma as the decimal point
+    allowed); the package amount when it is empty or not a number."""
     try:
         if requested not in (None, ""):
             return int(round(float(str(requested).replace(",", ".")) * 100))

@@ -32,7 +32,7 @@ from bench.seed import PASSWORD, STAFF_EMAIL, Scale, build, expert_email
 from tests.conftest import BASE_DATABASE_URL, IS_POSTGRES, _admin, _with_database, make_settings
 
 SIZES = (10, 1000)  # applications per round
-RANKING_QUERIES = 6  # config, criteria, applications, reviews, per-criterion means, moderations
+RANKING_QUERIES = 4  # config, criteria, applications with their reviews and moderation, per-criterion means
 
 
 class QueryCounter:
