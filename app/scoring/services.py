@@ -14,7 +14,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import for_update, is_sqlite, write_transaction
+from app.db import PreparedSelect, for_update, is_sqlite, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
@@ -67,21 +67,27 @@ async def ensure_rubric(round_id: int) -> None:
         await Criterion.insert(*[Criterion(round=round_id, **c) for c in validate_criteria(DEFAULT_CRITERIA)])
 
 
+_CONFIG = PreparedSelect(lambda round_id: ScoringConfig.select().where(ScoringConfig.round == round_id), params=1)
+_CRITERIA = PreparedSelect(
+    lambda round_id: Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position), params=1
+)
+
+
 async def get_config(round_id: int) -> dict[str, Any]:
     # One query once the rubric exists (every page of the review asks for it).
-    row = await ScoringConfig.select().where(ScoringConfig.round == round_id).first()
+    row = await _CONFIG.first(round_id)
     if row is None:
         await ensure_rubric(round_id)
-        row = await ScoringConfig.select().where(ScoringConfig.round == round_id).first()
+        row = await _CONFIG.first(round_id)
     row["tie_breakers"] = _load(row["tie_breakers"]) or []
     return row
 
 
 async def get_criteria(round_id: int) -> list[dict[str, Any]]:
-    criteria = await Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position)
+    criteria = await _CRITERIA.rows(round_id)
     if not criteria:  # a rubric always has a criterion: there is none yet
         await ensure_rubric(round_id)
-        criteria = await Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position)
+        criteria = await _CRITERIA.rows(round_id)
     return criteria
 
 
@@ -532,9 +538,9 @@ async def list_conflicts(round_id: int) -> list[dict[str, Any]]:
 # --- Reviews ----------------------------------------------------------------------------------------
 
 
-async def my_assignments(*, user: CurrentUser) -> list[dict[str, Any]]:
-    return (
-        await Review.select(
+_MY_ASSIGNMENTS = PreparedSelect(
+    lambda expert_id: (
+        Review.select(
             Review.assignment.as_alias("assignment_id"),
             Review.application,
             Review.status,
@@ -547,25 +553,40 @@ async def my_assignments(*, user: CurrentUser) -> list[dict[str, Any]]:
             Review.application.hromada.oblast.name_uk.as_alias("oblast_name_uk"),
             Review.application.hromada.oblast.name_en.as_alias("oblast_name_en"),
         )
-        .where(Review.expert == user.id)
+        .where(Review.expert == expert_id)
         .order_by(Review.application.round)
         .order_by(Review.application)
+    ),
+    params=1,
+)
+
+
+async def my_assignments(*, user: CurrentUser) -> list[dict[str, Any]]:
+    return await _MY_ASSIGNMENTS.rows(user.id)
+
+
+def _review_select(assignment_id: Any):
+    return Review.select(Review.all_columns(), Review.application.round.as_alias("round_id")).where(
+        Review.assignment == assignment_id
     )
 
 
+_REVIEW_BY_ASSIGNMENT = PreparedSelect(_review_select, params=1)
+_SCORES = PreparedSelect(lambda review_id: ReviewScore.select().where(ReviewScore.review == review_id), params=1)
+
+
 async def _review_row(assignment_id: int, user: CurrentUser, *, lock: bool = False) -> dict[str, Any]:
-    query = Review.select(
-        Review.all_columns(),
-        Review.application.round.as_alias("round_id"),
-    ).where(Review.assignment == assignment_id)
-    row = await (for_update(query, Review) if lock else query).first()
+    if lock:
+        row = await for_update(_review_select(assignment_id), Review).first()
+    else:
+        row = await _REVIEW_BY_ASSIGNMENT.first(assignment_id)
     if row is None or row["expert"] != user.id:
         raise NotFound(_("There is no such assignment among yours."))
     return row
 
 
 async def _scores(review_id: int) -> tuple[dict[str, float | None], dict[str, str]]:
-    rows = await ReviewScore.select().where(ReviewScore.review == review_id)
+    rows = await _SCORES.rows(review_id)
     return {r["criterion_key"]: r["points"] for r in rows}, {r["criterion_key"]: r["comment"] for r in rows}
 
 
