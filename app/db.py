@@ -208,13 +208,21 @@ async def migrate() -> None:
         raise RuntimeError(f"Migrations failed: {result.message}")
 
 
-def ids_in(column: Any, ids: list[int]) -> WhereRaw:
+def ids_in(column: Any, ids: Any) -> WhereRaw:
     """``column IN ids`` with the whole list as one parameter. Piccolo's ``is_in`` converts every value and gives
-    it a placeholder of its own: for the hundreds of lots of a programme that took longer than the query."""
+    it a placeholder of its own: for the hundreds of lots of a programme that took longer than the query.
+    ``ids``: a list of ids, or a ``Param`` of a prepared select given ``ids_value(list)``."""
     name = f'"{column._meta.table._meta.tablename}"."{column._meta.db_column_name}"'
+    value = ids if isinstance(ids, Param) else ids_value(ids)
     if is_sqlite():
-        return WhereRaw(f"{name} IN (SELECT value FROM json_each({{}}))", json.dumps([int(i) for i in ids]))
-    return WhereRaw(f"{name} = ANY({{}}::bigint[])", [int(i) for i in ids])
+        return WhereRaw(f"{name} IN (SELECT value FROM json_each({{}}))", value)
+    return WhereRaw(f"{name} = ANY({{}}::bigint[])", value)
+
+
+def ids_value(ids: Any) -> Any:
+    """A list of ids as the one value of ``ids_in``: JSON text for SQLite, an array for PostgreSQL."""
+    cleaned = [int(i) for i in ids]
+    return json.dumps(cleaned) if is_sqlite() else cleaned
 
 
 # --- Prepared selects ------------------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from app import audit
 from app.accounts.services import CurrentUser
 from app.applications.tables import Application, Round
-from app.db import for_update, ids_in, write_transaction
+from app.db import PreparedSelect, for_update, ids_in, ids_value, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import KYIV, _
 from app.procurement.codes import valid_edrpou, valid_prozorro_id
@@ -121,8 +122,10 @@ async def create_projects(round_id: int, application_ids: list[int], actor: audi
     return created
 
 
-def _project_columns() -> list:
-    return [
+@cache
+def _project_columns() -> tuple:
+    """Built once: each join path (``Project.hromada.oblast.code``) costs Piccolo a copy of the column."""
+    return (
         Project.all_columns(),
         Project.hromada.code.as_alias("hromada_code"),
         Project.hromada.full_name.as_alias("hromada_name"),
@@ -132,15 +135,38 @@ def _project_columns() -> list:
         Project.round.title_uk.as_alias("round_title_uk"),
         Project.round.title_en.as_alias("round_title_en"),
         Project.round.programme.as_alias("programme"),
-    ]
+    )
 
 
 def can_view_project(user: CurrentUser, project: dict[str, Any]) -> bool:
     return user.is_staff or (user.role == "applicant" and user.hromada_id == project["hromada"])
 
 
+_PROJECT_BY_ID = PreparedSelect(
+    lambda project_id: Project.select(*_project_columns()).where(Project.id == project_id), params=1
+)
+_PACKAGE = PreparedSelect(
+    lambda project_id: (
+        PackageItem.select(
+            PackageItem.id,
+            PackageItem.quantity,
+            PackageItem.item,
+            PackageItem.item.name_uk.as_alias("name_uk"),
+            PackageItem.item.name_en.as_alias("name_en"),
+            PackageItem.item.category.as_alias("category"),
+            PackageItem.item.unit.as_alias("unit"),
+            PackageItem.item.unit_price_minor.as_alias("unit_price_minor"),
+            PackageItem.item.currency.as_alias("currency"),
+        )
+        .where(PackageItem.project == project_id)
+        .order_by(PackageItem.id)
+    ),
+    params=1,
+)
+
+
 async def get_project(*, project_id: int, user: CurrentUser) -> dict[str, Any]:
-    project = await Project.select(*_project_columns()).where(Project.id == project_id).first()
+    project = await _PROJECT_BY_ID.first(project_id)
     if project is None or not can_view_project(user, project):
         raise NotFound(_("There is no such project among those you can see."))
     return project
@@ -161,21 +187,7 @@ async def project_detail(*, project_id: int, user: CurrentUser, today: date | No
     project = await get_project(project_id=project_id, user=user)
     lots = await lots_of([project_id])
     milestones = await milestones_of([project_id], today=today)
-    package = (
-        await PackageItem.select(
-            PackageItem.id,
-            PackageItem.quantity,
-            PackageItem.item,
-            PackageItem.item.name_uk.as_alias("name_uk"),
-            PackageItem.item.name_en.as_alias("name_en"),
-            PackageItem.item.category.as_alias("category"),
-            PackageItem.item.unit.as_alias("unit"),
-            PackageItem.item.unit_price_minor.as_alias("unit_price_minor"),
-            PackageItem.item.currency.as_alias("currency"),
-        )
-        .where(PackageItem.project == project_id)
-        .order_by(PackageItem.id)
-    )
+    package = await _PACKAGE.rows(project_id)
     rate = await latest_rate()
     totals = project_totals(lots, rate)
     return {
@@ -262,26 +274,38 @@ async def set_package(
 # --- Lots ---------------------------------------------------------------------------------------------
 
 
-async def lots_of(project_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
-    if not project_ids:
-        return result
-    lots = (
-        await Lot.select(
+_LOTS = PreparedSelect(
+    lambda project_ids: (
+        Lot.select(
             Lot.all_columns(),
             Lot.supplier.name.as_alias("supplier_name"),
             Lot.supplier.edrpou.as_alias("supplier_edrpou"),
         )
         .where(ids_in(Lot.project, project_ids))
         .order_by(Lot.id)
-    )
+    ),
+    params=1,
+)
+_LOT_ITEMS = PreparedSelect(
+    lambda lot_ids: LotItem.select().where(ids_in(LotItem.lot, lot_ids)).order_by(LotItem.id), params=1
+)
+_DELIVERIES = PreparedSelect(
+    lambda lot_ids: Delivery.select().where(ids_in(Delivery.lot, lot_ids)).order_by(Delivery.delivered_on), params=1
+)
+
+
+async def lots_of(project_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
+    if not project_ids:
+        return result
+    lots = await _LOTS.rows(ids_value(project_ids))
     lot_ids = [lot["id"] for lot in lots]
     items: dict[int, list] = defaultdict(list)
     deliveries: dict[int, list] = defaultdict(list)
     if lot_ids:
-        for row in await LotItem.select().where(ids_in(LotItem.lot, lot_ids)).order_by(LotItem.id):
+        for row in await _LOT_ITEMS.rows(ids_value(lot_ids)):
             items[row["lot"]].append(row)
-        for row in await Delivery.select().where(ids_in(Delivery.lot, lot_ids)).order_by(Delivery.delivered_on):
+        for row in await _DELIVERIES.rows(ids_value(lot_ids)):
             deliveries[row["lot"]].append(row)
     for lot in lots:
         lot["items"] = items[lot["id"]]
@@ -423,8 +447,13 @@ async def rate_on(day: date) -> Decimal | None:
     return parse_rate(row["uah_per_eur"]) if row else None
 
 
+_LATEST_RATE = PreparedSelect(
+    lambda: ExchangeRate.select().order_by(ExchangeRate.on_date, ascending=False).limit(1), params=0
+)
+
+
 async def latest_rate() -> Decimal | None:
-    row = await ExchangeRate.select().order_by(ExchangeRate.on_date, ascending=False).first()
+    row = await _LATEST_RATE.first()
     return parse_rate(row["uah_per_eur"]) if row else None
 
 
@@ -634,12 +663,18 @@ def is_overdue(milestone: dict[str, Any], today: date) -> bool:
     return milestone["status"] != "met" and milestone["due_date"] is not None and milestone["due_date"] < today
 
 
+_MILESTONES = PreparedSelect(
+    lambda project_ids: Milestone.select().where(ids_in(Milestone.project, project_ids)).order_by(Milestone.position),
+    params=1,
+)
+
+
 async def milestones_of(project_ids: list[int], today: date | None = None) -> dict[int, list[dict[str, Any]]]:
     today = today or kyiv_today()
     result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return result
-    for row in await Milestone.select().where(ids_in(Milestone.project, project_ids)).order_by(Milestone.position):
+    for row in await _MILESTONES.rows(ids_value(project_ids)):
         row["overdue"] = is_overdue(row, today)
         result[row["project"]].append(row)
     return result
