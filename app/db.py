@@ -178,7 +178,10 @@ async def prepare_engine(db: Engine, *, pool_max: int = 10) -> None:
     if isinstance(db, SQLiteEngine):
         await db.run_querystring(QueryString("PRAGMA journal_mode=WAL"))
         if isinstance(db, PooledSQLiteEngine):
-            db.start_pool(min(pool_max, 4))
+            # One reading thread per process. The sqlite3 module converts every value of a row in Python, under
+            # the GIL: with four threads, sixteen concurrent requests for a 600-lot dashboard spent three times
+            # the CPU of one thread (the threads and the event loop handing the GIL back and forth).
+            db.start_pool(1)
     elif isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=pool_max)
 
