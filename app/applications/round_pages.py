@@ -502,6 +502,8 @@ class RoundPages(Controller):
         status = status if status in APPLICATION_STATUSES else ""
         eligible = eligible if eligible in ("yes", "no") else ""
         sort = sort if sort.removeprefix("-") in services.APPLICATION_SORTS else ""
+        counts = await services.application_status_counts(round_id=round_id, user=user)
+        submitted_total = sum(n for s, n in counts.items() if s != "draft")
         rows, total = await services.list_applications(
             round_id=round_id,
             user=user,
@@ -512,8 +514,9 @@ class RoundPages(Controller):
             sort=sort,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            # Unfiltered, the list is every application but the drafts, which the status counts already give.
+            known_total=None if (status or oblast or q.strip() or eligible) else submitted_total,
         )
-        counts = await services.application_status_counts(round_id=round_id, user=user)
         filters = {"status": status, "oblast": oblast, "eligible": eligible, "q": q, "sort": sort}
         return Template(
             "applications/screening.html",
@@ -526,7 +529,7 @@ class RoundPages(Controller):
                 "filters": filters,
                 "columns": _sort_links(filters, sort),
                 "counts": [(s, counts.get(s, 0)) for s in APPLICATION_STATUSES if counts.get(s)],
-                "submitted_total": sum(n for s, n in counts.items() if s != "draft"),
+                "submitted_total": submitted_total,
                 "statuses": APPLICATION_STATUSES,
                 "oblasts": await registry.list_oblasts(),
                 **helpers(),

@@ -935,8 +935,10 @@ async def list_applications(
     limit: int = 50,
     offset: int = 0,
     sort: str = "",
+    known_total: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """``sort`` is a key of APPLICATION_SORTS, "-" in front for descending; submission order otherwise."""
+    """``sort`` is a key of APPLICATION_SORTS, "-" in front for descending; submission order otherwise.
+    ``known_total``: the number of matches when the caller has it already (the count query is then skipped)."""
     if not user.is_staff:
         raise NotAllowed(_("Only programme staff see all applications of a round."))
     await get_round(round_id)
@@ -950,8 +952,10 @@ async def list_applications(
     select, count = _application_list_selects(given, sort, limit, offset)
     values = (round_id, *(filters[name] for name in given))
     rows = await select.rows(*values)
-    counted = await count.first(*values)
-    return [_decode_application(row) for row in rows], counted["count"] if counted else 0
+    if known_total is None:
+        counted = await count.first(*values)
+        known_total = counted["count"] if counted else 0
+    return [_decode_application(row) for row in rows], known_total
 
 
 _LIST_FILTERS = {
@@ -987,18 +991,21 @@ def _application_list_selects(
     return PreparedSelect(select, params=1 + len(given)), PreparedSelect(count, params=1 + len(given))
 
 
-async def application_status_counts(*, round_id: int, user: CurrentUser) -> dict[str, int]:
-    """How many of the round's applications are in each status (drafts included), for the screening queue."""
-    from piccolo.query.methods.select import Count
-
-    if not user.is_staff:
-        raise NotAllowed(_("Only programme staff see all applications of a round."))
-    rows = (
-        await Application.select(Application.status, Count(alias="n"))
+_STATUS_COUNTS = PreparedSelect(
+    lambda round_id: (
+        Application.select(Application.status, PiccoloCount(alias="n"))
         .where(Application.round == round_id)
         .group_by(Application.status)
-    )
-    return {row["status"]: row["n"] for row in rows}
+    ),
+    params=1,
+)
+
+
+async def application_status_counts(*, round_id: int, user: CurrentUser) -> dict[str, int]:
+    """How many of the round's applications are in each status (drafts included), for the screening queue."""
+    if not user.is_staff:
+        raise NotAllowed(_("Only programme staff see all applications of a round."))
+    return {row["status"]: row["n"] for row in await _STATUS_COUNTS.rows(round_id)}
 
 
 async def my_applications(*, user: CurrentUser) -> list[dict[str, Any]]:
