@@ -688,7 +688,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"  {'total rows':<{width}}  {sum(counts.values()):>8,}")
     print(
         f"Time: {written - started:.1f} s (migrations and registry {prepared - started:.1f} s, "
-        f"generating and writing {written - prepared:.1f} s), then (VACUUM) ANALYZE {time.perf_counter() - written:.1f} s"
+        f"generating and writing {written - prepared:.1f} s), "
+        f"then (VACUUM) ANALYZE {time.perf_counter() - written:.1f} s"
     )
     print(f"Logins (password {PASSWORD}): {STAFF_EMAIL}, {ADMIN_EMAIL}, {expert_email(1)}…, leader-<code>@bench.asc")
     return 0
