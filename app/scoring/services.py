@@ -1270,28 +1270,30 @@ async def review_rows(round_id: int) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+_APPLICATION_FOR_EXPERT = PreparedSelect(
+    lambda application_id: Application.select(
+        Application.id,
+        Application.answers,
+        Application.submitted_at,
+        Application.verdict,
+        Application.hromada.code.as_alias("hromada_code"),
+        Application.hromada.full_name.as_alias("hromada_name"),
+        Application.hromada.population.as_alias("population"),
+        Application.hromada.type.as_alias("hromada_type"),
+        Application.hromada.amalgamated_on.as_alias("amalgamated_on"),
+        Application.hromada.oblast.name_uk.as_alias("oblast_name_uk"),
+        Application.hromada.oblast.name_en.as_alias("oblast_name_en"),
+    ).where(Application.id == application_id),
+    params=1,
+)
+
+
 async def assignment_context(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]:
     """What an expert sees beside the scoring form: the application's answers, hromada and documents."""
     from app.applications.services import application_documents
 
     review = await _review_row(assignment_id, user)
-    application = (
-        await Application.select(
-            Application.id,
-            Application.answers,
-            Application.submitted_at,
-            Application.verdict,
-            Application.hromada.code.as_alias("hromada_code"),
-            Application.hromada.full_name.as_alias("hromada_name"),
-            Application.hromada.population.as_alias("population"),
-            Application.hromada.type.as_alias("hromada_type"),
-            Application.hromada.amalgamated_on.as_alias("amalgamated_on"),
-            Application.hromada.oblast.name_uk.as_alias("oblast_name_uk"),
-            Application.hromada.oblast.name_en.as_alias("oblast_name_en"),
-        )
-        .where(Application.id == review["application"])
-        .first()
-    )
+    application = await _APPLICATION_FOR_EXPERT.first(review["application"])
     application["answers"] = _load(application["answers"]) or {}
     application["verdict"] = _load(application["verdict"])
     round_ = await get_round(review["round_id"])
