@@ -288,8 +288,9 @@ async def _dashboard(
 
 
 def _int_param(request: Request, name: str) -> int:
+    """A page number from the query; anything else (letters, "²", a thousand digits) is the first page."""
     value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else 1
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
 
 
 def _done_notice(done: str, n: int, short: int, added: int, removed: int) -> str:

@@ -104,6 +104,9 @@ async def test_the_dashboards_long_lists_come_a_page_at_a_time(world, client, us
     )
     beyond = await client.get(dashboard, params={"assignments_page": "9"})
     assert beyond.status_code == 200 and section(beyond.text, "assignment", "conflicts").count('name="remove"') == 2
+    for odd in ("²", "-1", "x", "9" * 5000):
+        page = await client.get(dashboard, params={"assignments_page": odd})
+        assert page.status_code == 200 and "Page 1 of 2" in plain(section(page.text, "assignment", "conflicts"))
 
 
 async def test_automatic_assignment_through_the_form_creates_the_assignments(world, client, users):
