@@ -1,0 +1,65 @@
+"""PreparedSelect and ids_in (app/db.py) on the real engine, SQLite or PostgreSQL: the same rows as the ORM
+select they are built from, new values on every run, the current transaction's view, and one parameter for a
+list of ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import PreparedSelect, ids_in, ids_value, write_transaction
+from app.registry.tables import Hromada, Oblast
+
+
+def _hromadas_of_oblast(oblast_code):
+    return (
+        Hromada.select(
+            Hromada.id,
+            Hromada.code,
+            Hromada.population,
+            Hromada.oblast.code.as_alias("oblast_code"),
+            Hromada.oblast.name_en.as_alias("oblast_name_en"),
+        )
+        .where((Hromada.oblast.code == oblast_code) & (Hromada.type != "no such type"))
+        .order_by(Hromada.id)
+    )
+
+
+async def test_a_prepared_select_gives_the_rows_of_its_orm_select_for_each_new_value(app):
+    prepared = PreparedSelect(_hromadas_of_oblast, params=1)
+    oblasts = [row["code"] for row in await Oblast.select(Oblast.code).order_by(Oblast.code).limit(3)]
+    assert len(oblasts) == 3
+    for code in oblasts:
+        rows = await prepared.rows(code)
+        assert rows and rows == await _hromadas_of_oblast(code)
+        assert {row["oblast_code"] for row in rows} == {code}
+    assert await prepared.rows("UA00000000000000000") == []
+    assert await prepared.first("UA00000000000000000") is None
+    with pytest.raises(TypeError):
+        await prepared.rows()
+
+
+async def test_a_prepared_select_sees_the_current_transaction(app):
+    prepared = PreparedSelect(lambda code: Hromada.select(Hromada.population).where(Hromada.code == code), params=1)
+    code = (await Hromada.select(Hromada.code).order_by(Hromada.id).first())["code"]
+    before = (await prepared.first(code))["population"]
+    try:
+        async with write_transaction():
+            await Hromada.update({Hromada.population: before + 7}).where(Hromada.code == code)
+            assert (await prepared.first(code))["population"] == before + 7
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert (await prepared.first(code))["population"] == before
+
+
+async def test_ids_in_takes_a_list_as_one_parameter_prepared_or_not(app):
+    ids = [row["id"] for row in await Hromada.select(Hromada.id).order_by(Hromada.id).limit(250)]
+    chosen = ids[::3]
+    direct = await Hromada.select(Hromada.id).where(ids_in(Hromada.id, chosen)).order_by(Hromada.id)
+    assert [row["id"] for row in direct] == chosen
+    prepared = PreparedSelect(
+        lambda wanted: Hromada.select(Hromada.id).where(ids_in(Hromada.id, wanted)).order_by(Hromada.id), params=1
+    )
+    assert [row["id"] for row in await prepared.rows(ids_value(chosen))] == chosen
+    assert [row["id"] for row in await prepared.rows(ids_value(ids[:2]))] == ids[:2]
+    assert await prepared.rows(ids_value([])) == []
