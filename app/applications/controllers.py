@@ -64,35 +64,33 @@ def csv_stream(rows: Iterator[list[Any]], filename: str) -> Stream:
 
 
 def xlsx_file(header: list[str], rows: list[list[Any]], filename: str, title: str) -> File:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet")
-    sheet.append(header)
+    workbook, sheet = _xlsx_sheet(header, title)
     for row in rows:
         sheet.append(row)
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
-    handle.close()
-    workbook.save(handle.name)
-    return File(
-        path=handle.name,
-        filename=filename,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        background=BackgroundTask(os.unlink, handle.name),
-    )
+    return _xlsx_response(workbook, filename)
 
 
 async def xlsx_stream(header: list[str], batches: AsyncIterator[list[list[Any]]], filename: str, title: str) -> File:
     """An XLSX written batch by batch: openpyxl's write-only sheet puts each row on disk as it is appended, so
     neither the rows nor the file are ever all in memory; the file is sent from disk, then deleted."""
+    workbook, sheet = _xlsx_sheet(header, title)
+    async for batch in batches:
+        for row in batch:
+            sheet.append(row)
+    return _xlsx_response(workbook, filename)
+
+
+def _xlsx_sheet(header: list[str], title: str) -> tuple[Any, Any]:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet")
     sheet.append(header)
-    async for batch in batches:
-        for row in batch:
-            sheet.append(row)
+    return workbook, sheet
+
+
+def _xlsx_response(workbook: Any, filename: str) -> File:
+    """The workbook saved to a temporary file, sent from disk and deleted once sent."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     handle.close()
     workbook.save(handle.name)

@@ -232,15 +232,19 @@ async def test_the_screening_queue_filters_and_counts_the_applications(client, u
     assert queue.status_code == 200
     assert f'href="/applications/{city}"' in queue.text and f'href="/applications/{village}"' in queue.text
     assert re.search(r'href="\?status=submitted"[^>]*>.*?</span> <strong>2</strong>', queue.text, flags=re.S)
+    found = re.compile(r'<p role="status">[^<]*?(\d+)</p>')
+    assert found.search(queue.text).group(1) == "2"  # unfiltered: the total of the status counts
 
     eligible = await client.get(base, params={"eligible": "yes"})
     assert f'href="/applications/{village}"' in eligible.text and f'href="/applications/{city}"' not in eligible.text
+    assert found.search(eligible.text).group(1) == "1"  # filtered: counted by the database
     not_eligible = await client.get(base, params={"eligible": "no"})
     assert f'href="/applications/{city}"' in not_eligible.text
     assert f'href="/applications/{village}"' not in not_eligible.text
 
     by_name = await client.get(base, params={"q": "агроном"})
     assert f'href="/applications/{village}"' in by_name.text and f'href="/applications/{city}"' not in by_name.text
+    assert found.search(by_name.text).group(1) == "1"
     in_oblast = await client.get(base, params={"oblast": VINNYTSIA_OBLAST})
     assert f'href="/applications/{village}"' in in_oblast.text and f'href="/applications/{city}"' in in_oblast.text
     elsewhere = await client.get(base, params={"oblast": KYIV_OBLAST})
