@@ -351,7 +351,7 @@ async def test_postgres_restarting_under_load_fails_requests_cleanly_and_the_app
 
 WRITER = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, os, sys
 
     from app.accounts.services import load_user
     from app.applications import services
@@ -368,7 +368,9 @@ WRITER = textwrap.dedent(
             n = 0
             while True:
                 n += 1
-                answers = {"premises": f"Редакція {n}: " + "текст " * 200, "staff_count": str(n)}
+                # Unique across the writer's runs: a run's first save must differ from the last of the run
+                # before (identical answers are no change, hence no revision, yet they would be acknowledged).
+                answers = {"premises": f"Редакція {os.getpid()}-{n}: " + "текст " * 200, "staff_count": str(n)}
                 await services.save_answers(
                     application_id=application_id, answers=answers, user=user, actor=user.actor("writer")
                 )
