@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from app.settings import Settings, load_settings
@@ -36,6 +36,21 @@ _engine: Engine | None = None
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached."""
+
+
+def _use_native_sqlite_integers() -> None:
+    """Let SQLite hand back its integers itself.
+
+    Piccolo registers a converter for every column declared INTEGER (ids, foreign keys, amounts) that turns the
+    value into text and then into ``int(Decimal(text))``, so that a float stored in an integer column reads as an
+    int. Our integer columns hold only integers (the column's affinity stores '12' and 12.0 as 12), and that
+    converter was most of the cost of reading rows: a 600-lot dashboard read took 3.3 ms instead of 2.1. The
+    registry of converters is the sqlite3 module's, for the whole process; the other types keep Piccolo's.
+    """
+    sqlite3.converters.pop("INTEGER", None)
+
+
+_use_native_sqlite_integers()
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -84,7 +99,6 @@ class PooledSQLiteEngine(SQLiteEngine):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
-            connection.row_factory = dict_factory
             for pragma in self.PRAGMAS:
                 connection.execute(pragma)
             self._local.connection = connection
@@ -94,7 +108,12 @@ class PooledSQLiteEngine(SQLiteEngine):
     def _execute(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
         cursor = self._thread_connection().execute(query, args)
         try:
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+            if not rows:
+                return []
+            # One tuple of names for all rows: Piccolo's row factory reads the cursor's description for each row.
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in rows]
         finally:
             cursor.close()
 
