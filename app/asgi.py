@@ -26,7 +26,7 @@ from litestar.plugins import ReceiveRoutePlugin
 from litestar.response import Redirect, Template
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.static_files import create_static_files_router
-from litestar.stores.base import Store
+from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -335,13 +335,30 @@ def undecodable_request_handler(request: Request, exc: UnicodeDecodeError) -> Re
     return error_response(request, 400, i18n.gettext("The request is not valid. %(details)s", details=details))
 
 
+class SessionFileStore(FileStore):
+    """Litestar's file store, reading a session's file on the event loop.
+
+    A session file is a few hundred bytes in the page cache: reading it takes microseconds, while handing the
+    read to a worker thread (as FileStore does, through anyio) cost about a tenth of a millisecond of CPU on
+    every signed-in page. Writes (a login, a renewal once a minute) still go through the thread.
+    """
+
+    @staticmethod
+    async def _load_from_path(path: Any) -> StorageObject | None:
+        try:
+            with open(str(path), "rb") as handle:
+                return StorageObject.from_bytes(handle.read())
+        except FileNotFoundError:
+            return None
+
+
 def session_store(settings: Settings) -> Store:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
         return RedisStore.with_client(url=settings.redis_url, namespace="asc")
     settings.sessions_dir.mkdir(parents=True, exist_ok=True)
-    return FileStore(settings.sessions_dir, create_directories=True)
+    return SessionFileStore(settings.sessions_dir, create_directories=True)
 
 
 def create_app(settings: Settings | None = None, storage: Storage | None = None) -> Litestar:

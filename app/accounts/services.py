@@ -11,11 +11,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from piccolo.querystring import QueryString
 
 from app import audit
 from app.accounts.tables import ROLES, ApiToken, LoginAttempt, User
-from app.db import engine, write_transaction
+from app.db import KeyLookup, engine, write_transaction
 from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.i18n import _
 from app.registry.tables import Hromada
@@ -98,7 +97,7 @@ def _current_user(row: dict[str, Any]) -> CurrentUser:
 
 
 async def load_user(user_id: int) -> CurrentUser | None:
-    rows = await engine().run_querystring(QueryString(_USER_BY_ID, user_id))
+    rows = await engine().run_querystring(KeyLookup(_USER_BY_ID, user_id))
     if not rows or not rows[0]["is_active"]:
         return None
     return _current_user(rows[0])
@@ -306,7 +305,7 @@ async def revoke_token(*, user: CurrentUser, token_id: int, actor: audit.Actor) 
 async def user_for_token(token: str) -> CurrentUser | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    rows = await engine().run_querystring(QueryString(_USER_BY_TOKEN, _token_hash(token)))
+    rows = await engine().run_querystring(KeyLookup(_USER_BY_TOKEN, _token_hash(token)))
     row = rows[0] if rows else None
     if row is None or row["revoked_at"] is not None or not row["is_active"]:
         return None

@@ -188,7 +188,9 @@ async def create_round(*, data: dict[str, Any], actor: audit.Actor) -> dict[str,
     return await get_round(round_.id)
 
 
-_ROUND_BY_ID = PreparedSelect(lambda round_id: Round.select(*_round_columns()).where(Round.id == round_id), params=1)
+_ROUND_BY_ID = PreparedSelect(
+    lambda round_id: Round.select(*_round_columns()).where(Round.id == round_id), params=1, key_lookup=True
+)
 
 
 async def get_round(round_id: int) -> dict[str, Any]:
@@ -573,6 +575,7 @@ def can_view(user: CurrentUser, application: dict[str, Any]) -> bool:
 _APPLICATION_BY_ID = PreparedSelect(
     lambda application_id: Application.select(*_application_columns()).where(Application.id == application_id),
     params=1,
+    key_lookup=True,
 )
 
 
@@ -609,6 +612,7 @@ _APPLICATION_DOCUMENTS = PreparedSelect(
         .order_by(StoredDocument.id)
     ),
     params=1,
+    key_lookup=True,
 )
 
 

@@ -104,7 +104,7 @@ async def render_review(
     """The scoring page: the application on the left, the form (or the submitted review) on the right."""
     user = require_user(request)
     review = await services.get_review(assignment_id=assignment_id, user=user)
-    context = await services.assignment_context(assignment_id=assignment_id, user=user)
+    context = await services.assignment_context(assignment_id=assignment_id, user=user, review=review)
     application, round_ = context["application"], context["round"]
     field_errors = field_errors or {}
     posted = posted or {}

@@ -14,7 +14,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import PreparedSelect, for_update, is_sqlite, write_transaction
+from app.db import PreparedSelect, for_update, ids_in, ids_value, is_sqlite, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
@@ -67,9 +67,13 @@ async def ensure_rubric(round_id: int) -> None:
         await Criterion.insert(*[Criterion(round=round_id, **c) for c in validate_criteria(DEFAULT_CRITERIA)])
 
 
-_CONFIG = PreparedSelect(lambda round_id: ScoringConfig.select().where(ScoringConfig.round == round_id), params=1)
+_CONFIG = PreparedSelect(
+    lambda round_id: ScoringConfig.select().where(ScoringConfig.round == round_id), params=1, key_lookup=True
+)
 _CRITERIA = PreparedSelect(
-    lambda round_id: Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position), params=1
+    lambda round_id: Criterion.select().where(Criterion.round == round_id).order_by(Criterion.position),
+    params=1,
+    key_lookup=True,
 )
 
 
@@ -571,8 +575,10 @@ def _review_select(assignment_id: Any):
     )
 
 
-_REVIEW_BY_ASSIGNMENT = PreparedSelect(_review_select, params=1)
-_SCORES = PreparedSelect(lambda review_id: ReviewScore.select().where(ReviewScore.review == review_id), params=1)
+_REVIEW_BY_ASSIGNMENT = PreparedSelect(_review_select, params=1, key_lookup=True)
+_SCORES = PreparedSelect(
+    lambda review_id: ReviewScore.select().where(ReviewScore.review == review_id), params=1, key_lookup=True
+)
 
 
 async def _review_row(assignment_id: int, user: CurrentUser, *, lock: bool = False) -> dict[str, Any]:
@@ -602,21 +608,33 @@ async def get_review(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]
     }
 
 
+_OTHER_REVIEWS = PreparedSelect(
+    lambda application_id, review_id: (
+        Review.select(Review.id, Review.status, Review.total)
+        .where((Review.application == application_id) & (Review.id != review_id))
+        .order_by(Review.id)
+    ),
+    params=2,
+    key_lookup=True,
+)
+_SCORES_OF_REVIEWS = PreparedSelect(
+    lambda review_ids: ReviewScore.select().where(ids_in(ReviewScore.review, review_ids)), params=1, key_lookup=True
+)
+
+
 async def visible_other_reviews(*, review: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Other experts' reviews of the same application, or None while they are hidden from this expert."""
     config = await get_config(review["round_id"])
     if review["status"] != "submitted":
         return None
-    others = await Review.select(Review.id, Review.status, Review.total).where(
-        (Review.application == review["application"]) & (Review.id != review["id"])
-    )
+    others = await _OTHER_REVIEWS.rows(review["application"], review["id"])
     if config["hide_reviews_until"] == "all" and any(o["status"] != "submitted" for o in others):
         return None
     submitted = [o for o in others if o["status"] == "submitted"]
     # Every other review's scores in one query, however many experts the round asks for.
     scores: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if submitted:
-        for row in await ReviewScore.select().where(ReviewScore.review.is_in([o["id"] for o in submitted])):
+        for row in await _SCORES_OF_REVIEWS.rows(ids_value([o["id"] for o in submitted])):
             scores[row["review"]].append(row)
     visible = []
     for index, other in enumerate(submitted):
@@ -1285,14 +1303,19 @@ _APPLICATION_FOR_EXPERT = PreparedSelect(
         Application.hromada.oblast.name_en.as_alias("oblast_name_en"),
     ).where(Application.id == application_id),
     params=1,
+    key_lookup=True,
 )
 
 
-async def assignment_context(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]:
-    """What an expert sees beside the scoring form: the application's answers, hromada and documents."""
+async def assignment_context(
+    *, assignment_id: int, user: CurrentUser, review: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What an expert sees beside the scoring form: the application's answers, hromada and documents.
+    ``review``: the row ``get_review`` already read for this expert and assignment, to skip reading it again."""
     from app.applications.services import application_documents
 
-    review = await _review_row(assignment_id, user)
+    if review is None or review["assignment"] != assignment_id or review["expert"] != user.id:
+        review = await _review_row(assignment_id, user)
     application = await _APPLICATION_FOR_EXPERT.first(review["application"])
     application["answers"] = _load(application["answers"]) or {}
     application["verdict"] = _load(application["verdict"])

@@ -4,9 +4,11 @@ list of ids."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from app.db import PreparedSelect, ids_in, ids_value, write_transaction
+from app.db import PooledSQLiteEngine, PreparedSelect, engine, ids_in, ids_value, write_transaction
 from app.registry.tables import Hromada, Oblast
 
 
@@ -63,3 +65,51 @@ async def test_ids_in_takes_a_list_as_one_parameter_prepared_or_not(app):
     assert [row["id"] for row in await prepared.rows(ids_value(chosen))] == chosen
     assert [row["id"] for row in await prepared.rows(ids_value(ids[:2]))] == ids[:2]
     assert await prepared.rows(ids_value([])) == []
+
+
+@pytest.mark.parametrize("key_lookup", [False, True])
+async def test_a_key_lookup_sees_the_current_transaction_and_the_latest_commit(app, key_lookup):
+    """On SQLite a key lookup runs on the event loop's own connection, outside a transaction: it must still see
+    what the transaction wrote while inside it, and every commit once outside."""
+    prepared = PreparedSelect(
+        lambda code: Hromada.select(Hromada.population).where(Hromada.code == code), params=1, key_lookup=key_lookup
+    )
+    code = (await Hromada.select(Hromada.code).order_by(Hromada.id).first())["code"]
+    before = (await prepared.first(code))["population"]
+    try:
+        async with write_transaction():
+            await Hromada.update({Hromada.population: before + 3}).where(Hromada.code == code)
+            assert (await prepared.first(code))["population"] == before + 3
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert (await prepared.first(code))["population"] == before
+    async with write_transaction():
+        await Hromada.update({Hromada.population: before + 5}).where(Hromada.code == code)
+    assert (await prepared.first(code))["population"] == before + 5
+    assert (await Hromada.select(Hromada.population).where(Hromada.code == code).first())["population"] == before + 5
+
+
+async def test_a_key_lookup_on_sqlite_does_not_go_through_the_reading_thread(app):
+    db = engine()
+    if not isinstance(db, PooledSQLiteEngine):
+        pytest.skip("the reading thread is SQLite's")
+    prepared = PreparedSelect(
+        lambda id_: Hromada.select(Hromada.code).where(Hromada.id == id_), params=1, key_lookup=True
+    )
+    listed = PreparedSelect(lambda id_: Hromada.select(Hromada.code).where(Hromada.id == id_), params=1)
+    first = (await Hromada.select(Hromada.id).order_by(Hromada.id).first())["id"]
+    threads: list[str] = []
+    original = db._execute
+
+    def recording(query, args):
+        threads.append(threading.current_thread().name)
+        return original(query, args)
+
+    db._execute = recording
+    try:
+        assert (await prepared.first(first))["code"] == (await listed.first(first))["code"]
+    finally:
+        del db._execute
+    assert threads[0] == threading.current_thread().name
+    assert threads[1].startswith("sqlite")
