@@ -200,6 +200,7 @@ async def add_expert(*, round_id: int, email: str, oblast_code: str = "", actor:
 
 
 async def list_experts(round_id: int) -> list[dict[str, Any]]:
+    """The round's experts by name, with how many reviews each has been assigned and has submitted."""
     experts = (
         await RoundExpert.select(
             RoundExpert.expert,
@@ -210,17 +211,25 @@ async def list_experts(round_id: int) -> list[dict[str, Any]]:
         .where(RoundExpert.round == round_id)
         .order_by(RoundExpert.expert.name)
     )
-    counts = defaultdict(lambda: {"assigned": 0, "submitted": 0})
-    for row in await Review.select(Review.expert, Review.status).where(Review.application.round == round_id):
-        counts[row["expert"]]["assigned"] += 1
-        counts[row["expert"]]["submitted"] += row["status"] == "submitted"
+    counted = await Review.raw(
+        """
+        SELECT r.expert AS expert, COUNT(*) AS assigned,
+            COUNT(*) FILTER (WHERE r.status = 'submitted') AS submitted
+        FROM application a JOIN review r ON r.application = a.id
+        WHERE a.round = {}
+        GROUP BY r.expert
+        """,
+        round_id,
+    )
+    counts = {row["expert"]: row for row in counted}
     return [
         {
             "id": e["expert"],
             "name": e["name"],
             "email": e["email"],
             "oblast_code": e["oblast_code"],
-            **counts[e["expert"]],
+            "assigned": counts[e["expert"]]["assigned"] if e["expert"] in counts else 0,
+            "submitted": counts[e["expert"]]["submitted"] if e["expert"] in counts else 0,
         }
         for e in experts
     ]
@@ -477,38 +486,78 @@ async def change_assignments(
     return {"added": added, "removed": removed}
 
 
-async def list_assignments(round_id: int) -> list[dict[str, Any]]:
-    return (
-        await Assignment.select(
-            Assignment.id,
-            Assignment.application,
-            Assignment.expert,
-            Assignment.expert.name.as_alias("expert_name"),
-            Assignment.application.hromada.full_name.as_alias("hromada_name"),
-        )
-        .where(Assignment.round == round_id)
-        .order_by(Assignment.application)
-        .order_by(Assignment.id)
+async def count_assignments(round_id: int) -> int:
+    return await Assignment.count().where(Assignment.round == round_id)
+
+
+async def list_assignments(round_id: int, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """A page of the round's assignments, by application, each with its expert, its hromada and the status and
+    total of its review (None before the review exists)."""
+    rows = await Assignment.raw(
+        """
+        SELECT s.id AS id, s.application AS application, s.expert AS expert, u.name AS expert_name,
+            h.full_name AS hromada_name, r.id AS review_id, r.status AS review_status, r.total AS review_total
+        FROM assignment s
+        LEFT JOIN app_user u ON u.id = s.expert
+        LEFT JOIN application a ON a.id = s.application
+        LEFT JOIN hromada h ON h.id = a.hromada
+        LEFT JOIN review r ON r.assignment = s.id
+        WHERE s.round = {}
+        ORDER BY s.application, s.id
+        LIMIT {} OFFSET {}
+        """,
+        round_id,
+        limit,
+        offset,
     )
+    for row in rows:
+        review_id, status, total = row.pop("review_id"), row.pop("review_status"), row.pop("review_total")
+        row["review"] = {"id": review_id, "status": status, "total": total} if review_id is not None else None
+    return rows
 
 
-async def round_reviews(round_id: int) -> list[dict[str, Any]]:
-    """Every review of the round with its expert and hromada (the staff dashboard's reopen list)."""
-    return (
-        await Review.select(
-            Review.id,
-            Review.assignment,
-            Review.application,
-            Review.expert,
-            Review.status,
-            Review.total,
-            Review.submitted_at,
-            Review.expert.name.as_alias("expert_name"),
-            Review.application.hromada.full_name.as_alias("hromada_name"),
+async def experts_assigned(application_ids: list[int]) -> dict[int, set[int]]:
+    """For each of these applications, the experts assigned to it."""
+    assigned: dict[int, set[int]] = {application_id: set() for application_id in application_ids}
+    if application_ids:
+        rows = await Assignment.select(Assignment.application, Assignment.expert).where(
+            ids_in(Assignment.application, application_ids)
         )
-        .where(Review.application.round == round_id)
-        .order_by(Review.application)
-        .order_by(Review.id)
+        for row in rows:
+            assigned[row["application"]].add(row["expert"])
+    return assigned
+
+
+async def count_submitted_reviews(round_id: int) -> int:
+    rows = await Review.raw(
+        """
+        SELECT COUNT(*) AS n FROM application a JOIN review r ON r.application = a.id
+        WHERE a.round = {} AND r.status = 'submitted'
+        """,
+        round_id,
+    )
+    return rows[0]["n"]
+
+
+async def submitted_reviews(round_id: int, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """A page of the round's submitted reviews, by application, with their expert and hromada (the staff
+    dashboard's reopen list)."""
+    return await Review.raw(
+        """
+        SELECT r.id AS id, r.assignment AS assignment, r.application AS application, r.expert AS expert,
+            r.status AS status, r.total AS total, r.submitted_at AS submitted_at,
+            u.name AS expert_name, h.full_name AS hromada_name
+        FROM application a
+        JOIN review r ON r.application = a.id
+        LEFT JOIN app_user u ON u.id = r.expert
+        LEFT JOIN hromada h ON h.id = a.hromada
+        WHERE a.round = {} AND r.status = 'submitted'
+        ORDER BY r.application, r.id
+        LIMIT {} OFFSET {}
+        """,
+        round_id,
+        limit,
+        offset,
     )
 
 

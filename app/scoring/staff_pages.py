@@ -204,6 +204,13 @@ def _page_of(items: list[Any], page: int, size: int) -> dict[str, Any]:
     return {"rows": items[start : start + size], "page": page, "pages": pages, "count": len(items)}
 
 
+def _sql_page(count: int, page: int, size: int) -> dict[str, Any]:
+    """Like ``_page_of`` for a list the database pages: the page (clamped), the offset and size to read."""
+    pages = max(1, -(-count // size))
+    page = min(max(1, page), pages)
+    return {"rows": [], "page": page, "pages": pages, "count": count, "size": size, "offset": (page - 1) * size}
+
+
 async def _dashboard(
     request: Request,
     round_id: int,
@@ -221,25 +228,27 @@ async def _dashboard(
     criteria = await services.get_criteria(round_id)
     began = await services.review_began(round_id)
     experts = await services.list_experts(round_id)
-    assignments = await services.list_assignments(round_id)
-    reviews = await services.round_reviews(round_id)
     conflicts = await services.list_conflicts(round_id)
     ranked = await services.ranking(round_id)
     rows = ranked["rows"]
 
-    review_of = {r["assignment"]: r for r in reviews}
-    assigned_to: dict[int, set[int]] = {}
-    for a in assignments:
-        assigned_to.setdefault(a["application"], set()).add(a["expert"])
+    assignments = _sql_page(await services.count_assignments(round_id), *pages["assignments"])
+    assignments["rows"] = await services.list_assignments(
+        round_id, limit=assignments["size"], offset=assignments["offset"]
+    )
+    submitted_reviews = _sql_page(await services.count_submitted_reviews(round_id), *pages["reviews"])
+    submitted_reviews["rows"] = await services.submitted_reviews(
+        round_id, limit=submitted_reviews["size"], offset=submitted_reviews["offset"]
+    )
     conflicted = {(c["expert"], c["application"]) for c in conflicts}
     reviewable = [r for r in rows if r["status"] in services.REVIEWABLE]
     disagreements = _page_of([row for row in rows if row["flagged"] or row["moderated"]], *pages["disagreements"])
+    assigned_to = await services.experts_assigned([row["application_id"] for row in disagreements["rows"]])
     for index, row in enumerate(disagreements["rows"]):
         free = [
             e
             for e in experts
-            if e["id"] not in assigned_to.get(row["application_id"], set())
-            and (e["id"], row["application_id"]) not in conflicted
+            if e["id"] not in assigned_to[row["application_id"]] and (e["id"], row["application_id"]) not in conflicted
         ]
         disagreements["rows"][index] = {**row, "free_experts": free}
     total_assigned = sum(e["assigned"] for e in experts)
@@ -253,10 +262,8 @@ async def _dashboard(
             "maximum": ranked["maximum"],
             "began": began,
             "experts": experts,
-            "assignments": _page_of(
-                [{**a, "review": review_of.get(a["id"])} for a in assignments], *pages["assignments"]
-            ),
-            "submitted_reviews": _page_of([r for r in reviews if r["status"] == "submitted"], *pages["reviews"]),
+            "assignments": assignments,
+            "submitted_reviews": submitted_reviews,
             "conflicts": conflicts,
             "conflict_types": CONFLICT_TYPES,
             "reviewable": reviewable,
