@@ -42,7 +42,7 @@ CONFLICT_LABELS = {
 }
 
 
-def expert_only(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def expert_only(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     user = require_user(connection)
     if user.role != "expert":
         raise PermissionDeniedException(gettext("These pages are for experts only."))
