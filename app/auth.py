@@ -124,12 +124,13 @@ class RequestContextMiddleware:
             return
         user: CurrentUser | None = None
         session_id: str | None = None
-        cookies = _cookies(scope)
+        is_api = scope["path"].startswith(API_PREFIX)
+        cookies = {} if is_api else _cookies(scope)  # the API reads no cookie
         # Before the user is looked up, so an error there (the database down) is answered in the request's
         # language and the error page finds no half-set user.
         scope["user"] = None
         set_locale(self._locale(scope, cookies, None))
-        if scope["path"].startswith(API_PREFIX):
+        if is_api:
             authorization = _header(scope, b"authorization")
             if authorization.lower().startswith("bearer "):
                 user = await user_for_token(authorization[7:].strip())

@@ -10,8 +10,10 @@ import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -32,25 +34,32 @@ APP_MODULES = (
 )
 
 _engine: Engine | None = None
+_decode_json = msgspec.json.Decoder().decode
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached."""
 
 
-def _use_native_sqlite_integers() -> None:
-    """Let SQLite hand back its integers itself.
+def _faster_sqlite_converters() -> None:
+    """Let SQLite hand back its integers itself, and read dates, times and booleans without a wrapper.
 
     Piccolo registers a converter for every column declared INTEGER (ids, foreign keys, amounts) that turns the
     value into text and then into ``int(Decimal(text))``, so that a float stored in an integer column reads as an
     int. Our integer columns hold only integers (the column's affinity stores '12' and 12.0 as 12), and that
     converter was most of the cost of reading rows: a 600-lot dashboard read took 3.3 ms instead of 2.1. The
-    registry of converters is the sqlite3 module's, for the whole process; the other types keep Piccolo's.
+    date, timestamp and boolean converters below give what Piccolo's give, without its per-value wrapper that
+    checks the type of what sqlite3 always hands a converter (bytes). The registry of converters is the sqlite3
+    module's, for the whole process.
     """
     sqlite3.converters.pop("INTEGER", None)
+    sqlite3.register_converter("TIMESTAMPTZ", lambda value: datetime.fromisoformat(value.decode()).replace(tzinfo=UTC))
+    sqlite3.register_converter("TIMESTAMP", lambda value: datetime.fromisoformat(value.decode()))
+    sqlite3.register_converter("DATE", lambda value: date.fromisoformat(value.decode()))
+    sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
-_use_native_sqlite_integers()
+_faster_sqlite_converters()
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -237,6 +246,18 @@ async def migrate() -> None:
     result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"Migrations failed: {result.message}")
+
+
+def json_column(value: Any) -> Any:
+    """The value of a JSON column as read: text on SQLite (and from a prepared select), already decoded by
+    some PostgreSQL paths. msgspec decodes it several times faster than ``json.loads``; text it refuses that
+    ``json.loads`` accepts (NaN) still reads as before."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return _decode_json(value)
+    except msgspec.DecodeError:
+        return json.loads(value)
 
 
 def ids_in(column: Any, ids: Any) -> WhereRaw:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from babel.numbers import format_currency
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -24,6 +23,7 @@ from app.documents import DEFAULT_ALLOWED_TYPES, IMAGE_TYPES, human_size
 from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n import N_, get_locale, gettext, pick
 from app.procurement import services
+from app.procurement.money import format_amount
 from app.procurement.ocds import release_package
 from app.settings import Settings
 from app.storage import Storage
@@ -87,7 +87,7 @@ def label(labels: dict[str, str], key: str) -> str:
 def money(minor: int | None, currency: str) -> str:
     if minor is None or not currency:
         return "—"
-    return format_currency(minor / 100, currency, locale=get_locale())
+    return format_amount(minor, currency, get_locale())
 
 
 def _single(value: Any) -> str:
@@ -162,7 +162,7 @@ async def render_page(
     today = services.kyiv_today()
     detail = await services.project_detail(project_id=project_id, user=user, today=today)
     project = detail["project"]
-    documents = await services.project_documents(project_id)
+    documents = await services.project_documents(project_id, [lot["id"] for lot in detail["lots"]])
     is_leader = user.role == "applicant"
 
     lot_documents: dict[int, list[dict[str, Any]]] = {}

@@ -15,7 +15,7 @@ from app.db import PreparedSelect, for_update, ids_in, ids_value, write_transact
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import KYIV, _
 from app.procurement.codes import valid_edrpou, valid_prozorro_id
-from app.procurement.money import both, parse_rate
+from app.procurement.money import both, parse_rate, stored_rate
 from app.procurement.tables import (
     CATEGORIES,
     CURRENCIES,
@@ -143,7 +143,7 @@ def can_view_project(user: CurrentUser, project: dict[str, Any]) -> bool:
 
 
 _PROJECT_BY_ID = PreparedSelect(
-    lambda project_id: Project.select(*_project_columns()).where(Project.id == project_id), params=1
+    lambda project_id: Project.select(*_project_columns()).where(Project.id == project_id), params=1, key_lookup=True
 )
 _PACKAGE = PreparedSelect(
     lambda project_id: (
@@ -162,7 +162,36 @@ _PACKAGE = PreparedSelect(
         .order_by(PackageItem.id)
     ),
     params=1,
+    key_lookup=True,
 )
+
+
+# How a list of projects may be narrowed: each takes the value that ``_projects`` is given under the same name.
+_PROJECT_FILTERS = {
+    "round_id": lambda value: Project.round == value,
+    "programme_id": lambda value: Project.round.programme == value,
+    "hromada_id": lambda value: Project.hromada == value,
+}
+
+
+@cache
+def _projects_select(filters: tuple[str, ...]) -> PreparedSelect:
+    """The projects (``_project_columns``) narrowed by ``filters``, names of ``_PROJECT_FILTERS`` whose values
+    ``rows()`` takes in that order: prepared once for each combination (there are few)."""
+
+    def build(*values: Any) -> Any:
+        query = Project.select(*_project_columns()).order_by(Project.id)
+        for name, value in zip(filters, values, strict=True):
+            query = query.where(_PROJECT_FILTERS[name](value))
+        return query
+
+    return PreparedSelect(build, params=len(filters))
+
+
+async def _projects(**filters: int | None) -> list[dict[str, Any]]:
+    """The projects, by id, narrowed by each filter given a value (``round_id=3``; None or 0: not narrowed)."""
+    given = {name: value for name, value in filters.items() if value}
+    return await _projects_select(tuple(given)).rows(*given.values())
 
 
 async def get_project(*, project_id: int, user: CurrentUser) -> dict[str, Any]:
@@ -173,14 +202,11 @@ async def get_project(*, project_id: int, user: CurrentUser) -> dict[str, Any]:
 
 
 async def list_projects(*, user: CurrentUser, round_id: int | None = None) -> list[dict[str, Any]]:
-    query = Project.select(*_project_columns()).order_by(Project.id)
-    if round_id:
-        query = query.where(Project.round == round_id)
-    if not user.is_staff:
-        if user.role != "applicant" or user.hromada_id is None:
-            return []
-        query = query.where(Project.hromada == user.hromada_id)
-    return await query
+    if user.is_staff:
+        return await _projects(round_id=round_id)
+    if user.role != "applicant" or user.hromada_id is None:
+        return []
+    return await _projects(round_id=round_id, hromada_id=user.hromada_id)
 
 
 async def project_detail(*, project_id: int, user: CurrentUser, today: date | None = None) -> dict[str, Any]:
@@ -274,7 +300,19 @@ async def set_package(
 # --- Lots ---------------------------------------------------------------------------------------------
 
 
-_LOTS = PreparedSelect(
+class _OfProjects:
+    """A select of the rows of some projects (or of their lots), given their ids: prepared twice, as a key lookup
+    for one project's few rows (its page, one of its lots) and as an ordinary read for a list of projects."""
+
+    def __init__(self, build: Any) -> None:
+        self._one = PreparedSelect(build, params=1, key_lookup=True)
+        self._many = PreparedSelect(build, params=1)
+
+    async def rows(self, ids: list[int], *, one_project: bool) -> list[dict[str, Any]]:
+        return await (self._one if one_project else self._many).rows(ids_value(ids))
+
+
+_LOTS = _OfProjects(
     lambda project_ids: (
         Lot.select(
             Lot.all_columns(),
@@ -283,29 +321,59 @@ _LOTS = PreparedSelect(
         )
         .where(ids_in(Lot.project, project_ids))
         .order_by(Lot.id)
-    ),
-    params=1,
+    )
 )
-_LOT_ITEMS = PreparedSelect(
-    lambda lot_ids: LotItem.select().where(ids_in(LotItem.lot, lot_ids)).order_by(LotItem.id), params=1
+_LOT_ITEMS = _OfProjects(lambda lot_ids: LotItem.select().where(ids_in(LotItem.lot, lot_ids)).order_by(LotItem.id))
+_DELIVERIES = _OfProjects(
+    lambda lot_ids: Delivery.select().where(ids_in(Delivery.lot, lot_ids)).order_by(Delivery.delivered_on)
 )
-_DELIVERIES = PreparedSelect(
-    lambda lot_ids: Delivery.select().where(ids_in(Delivery.lot, lot_ids)).order_by(Delivery.delivered_on), params=1
+
+
+# What a project's money and stage need of its lots (``lot_amounts``, ``project_stage``): the dashboard and the
+# list of projects read these columns only, not the lots' texts, dates, items and deliveries.
+_LOT_MONEY = _OfProjects(
+    lambda project_ids: (
+        Lot.select(
+            Lot.project,
+            Lot.status,
+            Lot.estimate_minor,
+            Lot.currency,
+            Lot.contract_value_minor,
+            Lot.contract_currency,
+            Lot.exchange_rate,
+        )
+        .where(ids_in(Lot.project, project_ids))
+        .order_by(Lot.id)
+    )
 )
+
+
+def _by_project(project_ids: list[int], rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
+    for row in rows:
+        result[row["project"]].append(row)
+    return result
+
+
+async def lot_money_of(project_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The lots of each project with only the columns of their money and status (see ``_LOT_MONEY``)."""
+    rows = await _LOT_MONEY.rows(project_ids, one_project=len(project_ids) == 1) if project_ids else []
+    return _by_project(project_ids, rows)
 
 
 async def lots_of(project_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return result
-    lots = await _LOTS.rows(ids_value(project_ids))
+    one = len(project_ids) == 1
+    lots = await _LOTS.rows(project_ids, one_project=one)
     lot_ids = [lot["id"] for lot in lots]
     items: dict[int, list] = defaultdict(list)
     deliveries: dict[int, list] = defaultdict(list)
     if lot_ids:
-        for row in await _LOT_ITEMS.rows(ids_value(lot_ids)):
+        for row in await _LOT_ITEMS.rows(lot_ids, one_project=one):
             items[row["lot"]].append(row)
-        for row in await _DELIVERIES.rows(ids_value(lot_ids)):
+        for row in await _DELIVERIES.rows(lot_ids, one_project=one):
             deliveries[row["lot"]].append(row)
     for lot in lots:
         lot["items"] = items[lot["id"]]
@@ -448,13 +516,15 @@ async def rate_on(day: date) -> Decimal | None:
 
 
 _LATEST_RATE = PreparedSelect(
-    lambda: ExchangeRate.select().order_by(ExchangeRate.on_date, ascending=False).limit(1), params=0
+    lambda: ExchangeRate.select(ExchangeRate.uah_per_eur).order_by(ExchangeRate.on_date, ascending=False).limit(1),
+    params=0,
+    key_lookup=True,  # the last entry of the unique index on on_date
 )
 
 
 async def latest_rate() -> Decimal | None:
     row = await _LATEST_RATE.first()
-    return parse_rate(row["uah_per_eur"]) if row else None
+    return stored_rate(row["uah_per_eur"]) if row else None
 
 
 async def set_rate(*, on_date: Any, uah_per_eur: str, actor: audit.Actor) -> dict[str, Any]:
@@ -663,21 +733,45 @@ def is_overdue(milestone: dict[str, Any], today: date) -> bool:
     return milestone["status"] != "met" and milestone["due_date"] is not None and milestone["due_date"] < today
 
 
-_MILESTONES = PreparedSelect(
-    lambda project_ids: Milestone.select().where(ids_in(Milestone.project, project_ids)).order_by(Milestone.position),
-    params=1,
+_MILESTONES = _OfProjects(
+    lambda project_ids: Milestone.select().where(ids_in(Milestone.project, project_ids)).order_by(Milestone.position)
 )
 
 
-async def milestones_of(project_ids: list[int], today: date | None = None) -> dict[int, list[dict[str, Any]]]:
+# What the stage of a project and the list of overdue milestones need (``project_stage``, ``is_overdue``).
+_MILESTONE_STATES = _OfProjects(
+    lambda project_ids: (
+        Milestone.select(
+            Milestone.project,
+            Milestone.key,
+            Milestone.title_uk,
+            Milestone.title_en,
+            Milestone.due_date,
+            Milestone.status,
+        )
+        .where(ids_in(Milestone.project, project_ids))
+        .order_by(Milestone.position)
+    )
+)
+
+
+async def _milestones(
+    select: _OfProjects, project_ids: list[int], today: date | None
+) -> dict[int, list[dict[str, Any]]]:
     today = today or kyiv_today()
-    result: dict[int, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
-    if not project_ids:
-        return result
-    for row in await _MILESTONES.rows(ids_value(project_ids)):
+    rows = await select.rows(project_ids, one_project=len(project_ids) == 1) if project_ids else []
+    for row in rows:
         row["overdue"] = is_overdue(row, today)
-        result[row["project"]].append(row)
-    return result
+    return _by_project(project_ids, rows)
+
+
+async def milestones_of(project_ids: list[int], today: date | None = None) -> dict[int, list[dict[str, Any]]]:
+    return await _milestones(_MILESTONES, project_ids, today)
+
+
+async def milestone_states_of(project_ids: list[int], today: date | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The milestones of each project with only what their state needs (see ``_MILESTONE_STATES``)."""
+    return await _milestones(_MILESTONE_STATES, project_ids, today)
 
 
 async def set_milestone(
@@ -769,7 +863,7 @@ def lot_amounts(lot: dict[str, Any], planned_rate: Decimal | None) -> dict[str, 
     planned = both(lot["estimate_minor"], lot["currency"], planned_rate)
     if lot["contract_value_minor"] is None:
         return {"planned": planned, "contracted": zero, "accepted": zero}
-    contract_rate = parse_rate(lot["exchange_rate"]) or planned_rate
+    contract_rate = stored_rate(lot["exchange_rate"]) or planned_rate
     contracted = both(lot["contract_value_minor"], lot["contract_currency"], contract_rate)
     accepted = contracted if lot["status"] == "accepted" else zero
     return {"planned": planned, "contracted": contracted, "accepted": accepted}
@@ -777,9 +871,12 @@ def lot_amounts(lot: dict[str, Any], planned_rate: Decimal | None) -> dict[str, 
 
 def _add(total: dict[str, dict[str, int | None]], amounts: dict[str, dict[str, int | None]]) -> None:
     for kind, by_currency in amounts.items():
+        into = total[kind]
         for currency, value in by_currency.items():
-            current = total[kind][currency]
-            total[kind][currency] = None if current is None or value is None else current + value
+            if value == 0:  # most lots have nothing contracted or accepted yet
+                continue
+            current = into[currency]
+            into[currency] = None if current is None or value is None else current + value
 
 
 def _empty_totals() -> dict[str, dict[str, int | None]]:
@@ -812,15 +909,10 @@ async def dashboard(
 ) -> dict[str, Any]:
     """Stages, overdue milestones and money per oblast, for a round or the whole programme."""
     today = today or kyiv_today()
-    query = Project.select(*_project_columns()).order_by(Project.id)
-    if round_id:
-        query = query.where(Project.round == round_id)
-    if programme_id:
-        query = query.where(Project.round.programme == programme_id)
-    projects = await query
+    projects = await _projects(round_id=round_id, programme_id=programme_id)
     ids = [p["id"] for p in projects]
-    lots = await lots_of(ids)
-    milestones = await milestones_of(ids, today=today)
+    lots = await lot_money_of(ids)
+    milestones = await milestone_states_of(ids, today=today)
     rate = await latest_rate()
     stages = {stage: 0 for stage in STAGES}
     per_oblast: dict[str, dict[str, Any]] = {}
@@ -926,15 +1018,11 @@ async def attach_lot_document(
     )
 
 
-async def project_documents(project_id: int) -> list[dict[str, Any]]:
+def _project_documents_select(project_id: Any, lot_ids: Any) -> Any:
     from app.tables import StoredDocument
 
-    lot_ids = [row["id"] for row in await Lot.select(Lot.id).where(Lot.project == project_id)]
-    condition = (StoredDocument.owner_type == "project") & (StoredDocument.owner_id == project_id)
-    if lot_ids:
-        condition = condition | ((StoredDocument.owner_type == "lot") & StoredDocument.owner_id.is_in(lot_ids))
     return (
-        await StoredDocument.select(
+        StoredDocument.select(
             StoredDocument.id,
             StoredDocument.owner_type,
             StoredDocument.owner_id,
@@ -943,9 +1031,20 @@ async def project_documents(project_id: int) -> list[dict[str, Any]]:
             StoredDocument.size_bytes,
             StoredDocument.created_at,
         )
-        .where(condition)
+        .where(
+            ((StoredDocument.owner_type == "project") & (StoredDocument.owner_id == project_id))
+            | ((StoredDocument.owner_type == "lot") & ids_in(StoredDocument.owner_id, lot_ids))
+        )
         .order_by(StoredDocument.id)
     )
+
+
+_PROJECT_DOCUMENTS = PreparedSelect(_project_documents_select, params=2, key_lookup=True)
+
+
+async def project_documents(project_id: int, lot_ids: list[int]) -> list[dict[str, Any]]:
+    """The documents of the project and of its lots, ``lot_ids`` (its page has read them already)."""
+    return await _PROJECT_DOCUMENTS.rows(project_id, ids_value(lot_ids))
 
 
 async def report_opening(

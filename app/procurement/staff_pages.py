@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.numbers import format_currency
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
@@ -29,6 +28,7 @@ from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n import N_, _, get_locale, pick
 from app.procurement import charts, services
 from app.procurement.controllers import parse_day
+from app.procurement.money import format_amount
 from app.procurement.tables import CATEGORIES, CURRENCIES, METHODS, MILESTONE_STATUSES
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -131,7 +131,7 @@ def amount(minor: int | None, currency: str) -> str:
     """Minor units as money in the page's language; "—" when unknown (no exchange rate yet)."""
     if minor is None:
         return "—"
-    return format_currency(Decimal(minor) / 100, currency, locale=get_locale())
+    return format_amount(minor, currency, get_locale())
 
 
 def _label(labels: dict[str, str], key: str) -> str:
@@ -303,8 +303,8 @@ async def _dashboard_page(
 async def _project_rows(user: Any, round_id: int | None) -> list[dict[str, Any]]:
     projects = await services.list_projects(user=user, round_id=round_id)
     ids = [p["id"] for p in projects]
-    lots = await services.lots_of(ids)
-    milestones = await services.milestones_of(ids)
+    lots = await services.lot_money_of(ids)
+    milestones = await services.milestone_states_of(ids)
     rate = await services.latest_rate()
     for project in projects:
         mine = lots[project["id"]]
@@ -402,7 +402,7 @@ async def _manage_page(
     in_package = {p["item"]: p["quantity"] for p in detail["package"]}
     catalogue = [c for c in await services.list_catalogue(active_only=False) if c["active"] or c["id"] in in_package]
     documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for document in await services.project_documents(project_id):
+    for document in await services.project_documents(project_id, [lot["id"] for lot in detail["lots"]]):
         if document["owner_type"] == "lot":
             documents[document["owner_id"]].append(document)
     for lot in detail["lots"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -14,7 +13,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import PreparedSelect, for_update, ids_in, ids_value, is_sqlite, write_transaction
+from app.db import PreparedSelect, for_update, ids_in, ids_value, is_sqlite, json_column, write_transaction
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
@@ -48,10 +47,6 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def _load(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 # --- Rubric ---------------------------------------------------------------------------------------
 
 
@@ -83,7 +78,7 @@ async def get_config(round_id: int) -> dict[str, Any]:
     if row is None:
         await ensure_rubric(round_id)
         row = await _CONFIG.first(round_id)
-    row["tie_breakers"] = _load(row["tie_breakers"]) or []
+    row["tie_breakers"] = json_column(row["tie_breakers"]) or []
     return row
 
 
@@ -1131,7 +1126,7 @@ async def current_selection(round_id: int) -> dict[str, Any] | None:
     row = await Selection.select().where((Selection.round == round_id) & (Selection.status == "confirmed")).first()
     if row:
         for key in ("params", "winners", "reserve"):
-            row[key] = _load(row[key])
+            row[key] = json_column(row[key])
     return row
 
 
@@ -1221,9 +1216,9 @@ async def promote_from_reserve(*, round_id: int, withdrawn_application_id: int, 
         if selection is None:
             raise Conflict(_("This round has no confirmed selection."))
         winners, reserve, params = (
-            _load(selection["winners"]),
-            _load(selection["reserve"]),
-            _load(selection["params"]),
+            json_column(selection["winners"]),
+            json_column(selection["reserve"]),
+            json_column(selection["params"]),
         )
         if withdrawn_application_id not in winners:
             raise InvalidInput(_("Application %(id)s is not a winner of this round.", id=withdrawn_application_id))
@@ -1366,8 +1361,8 @@ async def assignment_context(
     if review is None or review["assignment"] != assignment_id or review["expert"] != user.id:
         review = await _review_row(assignment_id, user)
     application = await _APPLICATION_FOR_EXPERT.first(review["application"])
-    application["answers"] = _load(application["answers"]) or {}
-    application["verdict"] = _load(application["verdict"])
+    application["answers"] = json_column(application["answers"]) or {}
+    application["verdict"] = json_column(application["verdict"])
     round_ = await get_round(review["round_id"])
     return {
         "application": application,

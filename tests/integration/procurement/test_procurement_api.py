@@ -223,6 +223,47 @@ async def test_totals_in_both_currencies_on_a_worked_example(winners):
     assert dashboard["totals"]["contracted"] == {"UAH": 1_245_250, "EUR": 31_000}
     [vinnytsia] = dashboard["per_oblast"]
     assert vinnytsia["oblast_code"] == "UA05000000000010236" and vinnytsia["projects"] == 2
+    await _narrow_reads_agree_with_the_full_ones(winners)
+
+
+async def _narrow_reads_agree_with_the_full_ones(winners):
+    """The dashboard and the list of projects read only the columns of lots and milestones that the money, the
+    stage and the overdue flags need: the same totals, stages and milestones as the project page's full reads;
+    and the dashboard's prepared selects narrow by round and programme."""
+    from datetime import date
+
+    from app.applications.tables import Round
+    from app.procurement import services
+
+    ids = [p["id"] for p in winners.projects]
+    rate = await services.latest_rate()
+    far = date(2099, 1, 1)  # every milestone not met is overdue
+    full_lots, money_lots = await services.lots_of(ids), await services.lot_money_of(ids)
+    full_milestones = await services.milestones_of(ids, today=far)
+    states = await services.milestone_states_of(ids, today=far)
+    assert sum(len(lots) for lots in money_lots.values()) == 2
+    for project_id in ids:
+        assert services.project_totals({project_id: money_lots[project_id]}, rate) == services.project_totals(
+            {project_id: full_lots[project_id]}, rate
+        )
+        assert services.project_stage(money_lots[project_id], states[project_id]) == services.project_stage(
+            full_lots[project_id], full_milestones[project_id]
+        )
+        narrowed = [
+            {key: m[key] for key in state}
+            for m, state in zip(full_milestones[project_id], states[project_id], strict=True)
+        ]
+        assert narrowed == states[project_id] and len(states[project_id]) == 7
+    round_id = winners.world.round_id
+    programme_id = (await Round.select(Round.programme).where(Round.id == round_id).first())["programme"]
+    for filters, expected in (
+        ({"programme_id": programme_id}, sorted(ids)),
+        ({"round_id": round_id, "programme_id": programme_id}, sorted(ids)),
+        ({"programme_id": programme_id + 1000}, []),
+        ({"round_id": round_id + 1000}, []),
+    ):
+        data = await services.dashboard(**filters)
+        assert [p["id"] for p in data["projects"]] == expected, filters
 
 
 async def test_milestones_by_hand_overdue_with_a_fixed_clock_and_the_opening(winners):
