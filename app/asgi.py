@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import gc
 import sqlite3
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -352,6 +354,15 @@ class SessionFileStore(FileStore):
             return None
 
 
+@cache
+def freeze_startup_objects() -> None:
+    """Once per process: move what start-up built (modules, routes, compiled templates and queries) out of the
+    garbage collector's reach. A full collection then walks only what requests create; before, each one walked
+    every object of the app and paused every request in flight (the slowest one per cent of requests)."""
+    gc.collect()
+    gc.freeze()
+
+
 def session_store(settings: Settings) -> Store:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
@@ -378,6 +389,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
     async def on_startup(app: Litestar) -> None:
         use_engine(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
+        freeze_startup_objects()
 
     async def on_shutdown(app: Litestar) -> None:
         await close_engine(engine)
