@@ -68,8 +68,16 @@ def template_gettext(message: str, /, **params: object) -> Markup:
     """``_()`` in templates: what Jinja's newstyle gettext does (the message is markup, its values are escaped,
     and it is always a format string, so ``%%`` is a percent sign), without its per-call context lookups:
     a table of a thousand rows calls it tens of thousands of times."""
-    text = Markup(translate(message))
-    return text % params if params or "%" in text else text
+    text, formatted = _template_message(message, get_locale())
+    return text % params if params or formatted else text
+
+
+@lru_cache(maxsize=8192)
+def _template_message(message: str, locale: str) -> tuple[Markup, bool]:
+    """The translated message as markup, and whether it holds a ``%`` to format: the same few hundred messages
+    at every render."""
+    text = Markup(translations(locale).gettext(message))
+    return text, "%" in text
 
 
 def N_(message: str) -> str:

@@ -18,7 +18,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from app.applications.pages import is_htmx, shown_value
-from app.auth import client_address, require_user, signed_in
+from app.auth import client_address, require_user
 from app.documents import human_size
 from app.errors import DomainError
 from app.i18n import N_, format_number, gettext, pick
@@ -256,7 +256,7 @@ def saved_partial(
 
 class ExpertPages(Controller):
     include_in_schema = False
-    guards = [signed_in, expert_only]
+    guards = [expert_only]  # which asks for a signed-in user first: Litestar copies the handler for each guard
 
     @get("/reviews")
     async def queue(self, request: Request, removed: int | None = None) -> Template:
