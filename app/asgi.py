@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import gc
+import os
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from litestar.response import Redirect, Template
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import StorageObject, Store
-from litestar.stores.file import FileStore
+from litestar.stores.file import FileStore, _safe_file_name
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -344,6 +346,23 @@ class SessionFileStore(FileStore):
     read to a worker thread (as FileStore does, through anyio) cost about a tenth of a millisecond of CPU on
     every signed-in page. Writes (a login, a renewal once a minute) still go through the thread.
     """
+
+    def __init__(self, path: Path, *, create_directories: bool = False) -> None:
+        super().__init__(path, create_directories=create_directories)
+        self._directory = str(path)
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        if renew_for:
+            return await super().get(key, renew_for=renew_for)
+        try:
+            with open(os.path.join(self._directory, _safe_file_name(key)), "rb") as handle:
+                stored = StorageObject.from_bytes(handle.read())
+        except FileNotFoundError:
+            return None
+        if stored.expired:
+            await self.delete(key)
+            return None
+        return stored.data
 
     @staticmethod
     async def _load_from_path(path: Any) -> StorageObject | None:

@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import filetype
-from babel.numbers import format_decimal
 
 from app import audit
 from app.db import write_transaction
 from app.errors import InvalidInput, NotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedType
-from app.i18n import _, get_locale
+from app.i18n import _, format_number
 from app.permissions import Permission, allow, deny
 from app.storage import ObjectMissing, Storage, StorageUnavailable
 from app.tables import StoredDocument
@@ -71,12 +70,11 @@ def detect_type(data: bytes, allowed: dict[str, str] | None = None) -> tuple[str
 
 def human_size(size_bytes: int) -> str:
     """A size as a person reads it, in the current language: 200 bytes, 195 KB, 10 MB."""
-    locale = get_locale()
     if size_bytes < 1024:
         return _("%(n)s bytes", n=size_bytes)
     if size_bytes < 1024 * 1024:
-        return _("%(n)s KB", n=format_decimal(round(size_bytes / 1024, 1), locale=locale))
-    return _("%(n)s MB", n=format_decimal(round(size_bytes / (1024 * 1024), 1), locale=locale))
+        return _("%(n)s KB", n=format_number(round(size_bytes / 1024, 1)))
+    return _("%(n)s MB", n=format_number(round(size_bytes / (1024 * 1024), 1)))
 
 
 async def _scan(data: bytes) -> None:

@@ -130,9 +130,17 @@ def format_kyiv(moment: datetime | None) -> str:
     """A deadline as people read it: date, time and the zone, e.g. 30.06.2019, 23:59 (Kyiv)."""
     if moment is None:
         return ""
+    return _format_kyiv(moment, get_locale())
+
+
+KYIV_TIME = N_("Kyiv time")
+
+
+@lru_cache(maxsize=1024)
+def _format_kyiv(moment: datetime, locale: str) -> str:
     local = to_kyiv(moment)
-    text = f"{format_date(local.date(), 'long', locale=get_locale())}, {local:%H:%M}"
-    zone = gettext("Kyiv time")
+    text = f"{format_date(local.date(), 'long', locale=locale)}, {local:%H:%M}"
+    zone = translations(locale).gettext(KYIV_TIME)
     return f"{text} ({zone})"
 
 
