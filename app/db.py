@@ -67,8 +67,9 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     Piccolo opens a new connection, and a thread for it, for every query outside a transaction: at five to ten
     queries a page, that was most of a page's time. Once ``start_pool`` has run (at start-up), such queries run
-    on a small pool of threads that each keep one connection open (autocommit, like Piccolo's); ``close_pool``
-    closes them. Transactions keep Piccolo's own connection. Every connection uses WAL's companion setting
+    on a small pool of threads that each keep one connection open (autocommit, like Piccolo's), and a lookup by
+    key (``KeyLookup``) on one more such connection of the event loop's own thread; ``close_pool`` closes them
+    all. Transactions keep Piccolo's own connection. Every connection uses WAL's companion setting
     synchronous=NORMAL: a commit no longer waits for the disk (a power cut may lose the last commits, but never
     corrupts the database).
     """

@@ -84,6 +84,8 @@ ENDPOINTS = [
     Endpoint("api-projects", "  API", "/api/v1/projects"),
     Endpoint("project", "Project page", "/projects/{project}"),
     Endpoint("api-project", "  API", "/api/v1/projects/{project}"),
+    # The floor of any signed-in API call: the token checked, one small row answered.
+    Endpoint("api-me", "Floor: who am I (API)", "/api/v1/me"),
 ]
 
 EXPORTS = [
