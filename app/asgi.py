@@ -355,6 +355,7 @@ class SessionFileStore(FileStore):
         if renew_for:
             return await super().get(key, renew_for=renew_for)
         try:
+            # The file name is the one FileStore.set gives the key (Litestar's own function).
             with open(os.path.join(self._directory, _safe_file_name(key)), "rb") as handle:
                 stored = StorageObject.from_bytes(handle.read())
         except FileNotFoundError:
@@ -376,8 +377,8 @@ class SessionFileStore(FileStore):
 @cache
 def freeze_startup_objects() -> None:
     """Once per process: move what start-up built (modules, routes, compiled templates and queries) out of the
-    garbage collector's reach. A full collection then walks only what requests create; before, each one walked
-    every object of the app and paused every request in flight (the slowest one per cent of requests)."""
+    garbage collector's reach. A full collection then walks only what requests create, instead of every object
+    of the app while every request in flight waits."""
     gc.collect()
     gc.freeze()
 
