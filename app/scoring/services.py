@@ -217,14 +217,15 @@ async def list_experts(round_id: int) -> list[dict[str, Any]]:
         round_id,
     )
     counts = {row["expert"]: row for row in counted}
+    none = {"assigned": 0, "submitted": 0}
     return [
         {
             "id": e["expert"],
             "name": e["name"],
             "email": e["email"],
             "oblast_code": e["oblast_code"],
-            "assigned": counts[e["expert"]]["assigned"] if e["expert"] in counts else 0,
-            "submitted": counts[e["expert"]]["submitted"] if e["expert"] in counts else 0,
+            "assigned": counts.get(e["expert"], none)["assigned"],
+            "submitted": counts.get(e["expert"], none)["submitted"],
         }
         for e in experts
     ]

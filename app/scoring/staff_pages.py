@@ -196,19 +196,19 @@ def _rubric_field(error: DomainError) -> str:
 LIST_PAGE_SIZE = {"assignments": 100, "reviews": 100, "disagreements": 20}
 
 
-def _page_of(items: list[Any], page: int, size: int) -> dict[str, Any]:
-    """One page of a long list, with what the pagination links need."""
-    pages = max(1, -(-len(items) // size))
-    page = min(max(1, page), pages)
-    start = (page - 1) * size
-    return {"rows": items[start : start + size], "page": page, "pages": pages, "count": len(items)}
-
-
 def _sql_page(count: int, page: int, size: int) -> dict[str, Any]:
-    """Like ``_page_of`` for a list the database pages: the page (clamped), the offset and size to read."""
+    """One page of a list of ``count`` rows, with what the pagination links need: the page (clamped to the
+    pages there are) and the offset and size to read. ``rows`` is for the caller to fill."""
     pages = max(1, -(-count // size))
     page = min(max(1, page), pages)
     return {"rows": [], "page": page, "pages": pages, "count": count, "size": size, "offset": (page - 1) * size}
+
+
+def _page_of(items: list[Any], page: int, size: int) -> dict[str, Any]:
+    """One page of a list already in memory (see ``_sql_page``)."""
+    chosen = _sql_page(len(items), page, size)
+    chosen["rows"] = items[chosen["offset"] : chosen["offset"] + size]
+    return chosen
 
 
 async def _dashboard(

@@ -76,6 +76,12 @@ async def test_dashboard_shows_each_experts_progress_and_the_flagged_application
     assert "No free expert" in plain(disagreements)
     # Submitted reviews can be reopened, with a reason.
     assert section(page.text, "reviews").count("/reopen-form") == 2
+    # Each assignment shows its review's state: the two submitted ones with their totals, the others not.
+    assignments = section(page.text, "assignment", "conflicts")
+    assert assignments.count('<span class="badge ok">submitted</span>') == 2
+    assert "submitted 35" in plain(assignments) and "submitted 7" in plain(assignments)
+    badges = re.findall(r'<td data-label="Review">(.*?)</td>', assignments)
+    assert len(badges) == 6 and badges.count('<span class="badge">draft</span>') == 4
 
 
 async def test_the_dashboards_long_lists_come_a_page_at_a_time(world, client, users, monkeypatch):
