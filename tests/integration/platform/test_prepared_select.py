@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.db import PooledSQLiteEngine, PreparedSelect, engine, ids_in, ids_value, write_transaction
+from app.db import PooledSQLiteEngine, PreparedSelect, engine, ids_in, ids_value, is_sqlite, write_transaction
 from app.registry.tables import Hromada, Oblast
 
 
@@ -113,3 +113,30 @@ async def test_a_key_lookup_on_sqlite_does_not_go_through_the_reading_thread(app
         del db._execute
     assert threads[0] == threading.current_thread().name
     assert threads[1].startswith("sqlite")
+
+
+async def test_a_pooled_postgresql_connection_goes_back_without_a_reset_query_and_with_its_transaction_ended(app):
+    db = engine()
+    if is_sqlite():
+        pytest.skip("the connection pool is PostgreSQL's")
+    sent: list[str] = []
+    every = [await db.pool.acquire() for _ in range(db.pool.get_size())]  # all the pool's open connections
+    for connection in every:
+        connection.add_query_logger(lambda record: sent.append(record.query))  # kept across releases
+    for connection in every:
+        await db.pool.release(connection)
+
+    code = (await Hromada.select(Hromada.code).order_by(Hromada.id).first())["code"]
+    await Hromada.select(Hromada.id).where(Hromada.code == code)
+    assert len(sent) == 2, sent  # the two selects, no "SELECT pg_advisory_unlock_all(); ... RESET ALL;" after each
+
+    sent.clear()
+    connection = await db.pool.acquire()
+    await connection.execute("BEGIN")
+    await db.pool.release(connection)
+    assert sent == ["BEGIN", "ROLLBACK"]  # a transaction left open still ends when its connection goes back
+    again = await db.pool.acquire()
+    try:
+        assert not again.is_in_transaction()
+    finally:
+        await db.pool.release(again)
