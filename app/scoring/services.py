@@ -13,7 +13,16 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import PreparedSelect, for_update, ids_in, ids_value, is_sqlite, json_column, write_transaction
+from app.db import (
+    KeyLookup,
+    PreparedSelect,
+    engine,
+    for_update,
+    ids_in,
+    is_sqlite,
+    json_column,
+    write_transaction,
+)
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
@@ -631,9 +640,44 @@ async def _review_row(assignment_id: int, user: CurrentUser, *, lock: bool = Fal
         row = await for_update(_review_select(assignment_id), Review).first()
     else:
         row = await _REVIEW_BY_ASSIGNMENT.first(assignment_id)
+    return _own_review(row, user)
+
+
+def _own_review(row: dict[str, Any] | None, user: CurrentUser) -> dict[str, Any]:
     if row is None or row["expert"] != user.id:
         raise NotFound(_("There is no such assignment among yours."))
     return row
+
+
+# The review an expert opens and its scores in one round trip: a row per score (one row, with no score, before
+# the first save). Its columns are those of ``_review_select``.
+_REVIEW_COLUMNS = (
+    "id",
+    "assignment",
+    "application",
+    "expert",
+    "status",
+    "version",
+    "total",
+    "submitted_at",
+    "updated_at",
+    "round_id",
+)
+_REVIEW_WITH_SCORES = (
+    "SELECT r.id, r.assignment, r.application, r.expert, r.status, r.version, r.total, r.submitted_at, "
+    "r.updated_at, a.round AS round_id, s.criterion_key, s.points, s.comment "
+    'FROM "review" r JOIN "application" a ON a.id = r.application '
+    'LEFT JOIN "review_score" s ON s.review = r.id WHERE r.assignment = {} ORDER BY s.id'
+)
+
+
+async def _review_with_scores(
+    assignment_id: int, user: CurrentUser
+) -> tuple[dict[str, Any], dict[str, float | None], dict[str, str]]:
+    rows = await engine().run_querystring(KeyLookup(_REVIEW_WITH_SCORES, assignment_id))
+    review = _own_review({key: rows[0][key] for key in _REVIEW_COLUMNS} if rows else None, user)
+    scored = [r for r in rows if r["criterion_key"] is not None]
+    return review, {r["criterion_key"]: r["points"] for r in scored}, {r["criterion_key"]: r["comment"] for r in scored}
 
 
 async def _scores(review_id: int) -> tuple[dict[str, float | None], dict[str, str]]:
@@ -642,8 +686,7 @@ async def _scores(review_id: int) -> tuple[dict[str, float | None], dict[str, st
 
 
 async def get_review(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]:
-    review = await _review_row(assignment_id, user)
-    points, comments = await _scores(review["id"])
+    review, points, comments = await _review_with_scores(assignment_id, user)
     return {
         **review,
         "scores": points,
@@ -653,37 +696,33 @@ async def get_review(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]
     }
 
 
-_OTHER_REVIEWS = PreparedSelect(
-    lambda application_id, review_id: (
-        Review.select(Review.id, Review.status, Review.total)
-        .where((Review.application == application_id) & (Review.id != review_id))
-        .order_by(Review.id)
-    ),
-    params=2,
-    key_lookup=True,
-)
-_SCORES_OF_REVIEWS = PreparedSelect(
-    lambda review_ids: ReviewScore.select().where(ids_in(ReviewScore.review, review_ids)), params=1, key_lookup=True
+# The other experts' reviews of an application, each with its scores if it is submitted: a row per score (one
+# row, with no score, for a review not submitted).
+_OTHER_REVIEWS_WITH_SCORES = (
+    "SELECT r.id, r.status, r.total, s.criterion_key, s.points, s.comment "
+    'FROM "review" r LEFT JOIN "review_score" s ON s.review = r.id AND r.status = {} '
+    "WHERE r.application = {} AND r.id != {} ORDER BY r.id, s.id"
 )
 
 
 async def visible_other_reviews(*, review: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Other experts' reviews of the same application, or None while they are hidden from this expert."""
-    config = await get_config(review["round_id"])
     if review["status"] != "submitted":
         return None
-    others = await _OTHER_REVIEWS.rows(review["application"], review["id"])
-    if config["hide_reviews_until"] == "all" and any(o["status"] != "submitted" for o in others):
+    config = await get_config(review["round_id"])
+    others: dict[int, dict[str, Any]] = {}  # in review order
+    for row in await engine().run_querystring(
+        KeyLookup(_OTHER_REVIEWS_WITH_SCORES, "submitted", review["application"], review["id"])
+    ):
+        other = others.setdefault(row["id"], {"status": row["status"], "total": row["total"], "rows": []})
+        if row["criterion_key"] is not None:
+            other["rows"].append(row)
+    if config["hide_reviews_until"] == "all" and any(o["status"] != "submitted" for o in others.values()):
         return None
-    submitted = [o for o in others if o["status"] == "submitted"]
-    # Every other review's scores in one query, however many experts the round asks for.
-    scores: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if submitted:
-        for row in await _SCORES_OF_REVIEWS.rows(ids_value([o["id"] for o in submitted])):
-            scores[row["review"]].append(row)
+    submitted = [o for o in others.values() if o["status"] == "submitted"]
     visible = []
     for index, other in enumerate(submitted):
-        rows = scores[other["id"]]
+        rows = other["rows"]
         points = {r["criterion_key"]: r["points"] for r in rows}
         comments = {r["criterion_key"]: r["comment"] for r in rows}
         visible.append({"label": index + 1, "total": other["total"], "scores": points, "comments": comments})

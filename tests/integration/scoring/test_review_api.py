@@ -119,6 +119,65 @@ async def test_others_reviews_stay_hidden_until_ones_own_is_submitted(world):
     assert "expert" not in str(others[0]).lower()
 
 
+async def test_each_expert_reads_their_own_scores_and_the_others_submitted_ones_in_review_order(world):
+    w = await world(n_applications=1, n_experts=4, config={"hide_reviews_until": "all"})
+    await auto(w)
+    app_id = w.applications[0]["id"]
+    assigned = {i: (await w.assignment_for(i, app_id)) for i in range(4) if (await w.assignments_of(i))}
+    (a, first), (b, second), (c, third) = sorted(assigned.items())
+    outsider = next(i for i in range(4) if i not in assigned)
+
+    async def review_of(expert: int, assignment: int) -> dict:
+        response = await w.client.get(f"/api/v1/assignments/{assignment}/review", headers=w.expert(expert))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    fresh = await review_of(a, first)  # nothing saved yet
+    assert fresh["status"] == "draft" and fresh["version"] == 1 and fresh["total"] is None
+    assert fresh["scores"] == {} and fresh["comments"] == {} and fresh["others"] is None
+    assert [criterion["key"] for criterion in fresh["criteria"]] == ["premises", "capacity", "cofinancing"]
+    # Another expert cannot read it.
+    assert (await w.client.get(f"/api/v1/assignments/{first}/review", headers=w.expert(outsider))).status_code == 404
+
+    assert (
+        await w.score(a, app_id, {"premises": 8, "capacity": 7, "cofinancing": 4}, comments={"premises": "A"})
+    ).status_code == 200
+    assert (await w.score(b, app_id, {"premises": 2}, comments={"premises": "draft"}, submit=False)).status_code == 200
+    assert (
+        await w.score(c, app_id, {"premises": 6, "capacity": 5.5, "cofinancing": 3}, comments={"capacity": "C"})
+    ).status_code == 200
+
+    own = await review_of(a, first)
+    assert own["status"] == "submitted" and own["scores"] == {"premises": 8, "capacity": 7, "cofinancing": 4}
+    assert own["comments"] == {"premises": "A", "capacity": "", "cofinancing": ""}
+    assert own["others"] is None  # "all": hidden while the second expert is still scoring
+    draft = await review_of(b, second)
+    assert (
+        draft["scores"] == {"premises": 2, "capacity": None, "cofinancing": None}
+        and draft["comments"]["premises"] == "draft"
+        and draft["others"] is None
+    )
+
+    assert (await w.score(b, app_id, {"premises": 3, "capacity": 4, "cofinancing": 5})).status_code == 200
+    others = (await review_of(c, third))["others"]
+    review_ids = {r["assignment"]: r["id"] for r in await Review.select(Review.id, Review.assignment)}
+    expected = sorted(
+        [
+            (review_ids[first], {"premises": 8, "capacity": 7, "cofinancing": 4}, "A", own["total"]),
+            (
+                review_ids[second],
+                {"premises": 3, "capacity": 4, "cofinancing": 5},
+                "draft",
+                (await review_of(b, second))["total"],
+            ),
+        ]
+    )  # labelled in the order the reviews were made, not by expert
+    assert [o["label"] for o in others] == [1, 2]
+    assert [o["scores"] for o in others] == [e[1] for e in expected]
+    assert [o["comments"]["premises"] for o in others] == [e[2] for e in expected]  # a draft's note stays
+    assert [o["total"] for o in others] == [e[3] for e in expected]
+
+
 async def test_a_submitted_review_is_locked_until_staff_reopen_it(world, client):
     w = await world(n_applications=1, n_experts=3)
     await auto(w)
