@@ -176,6 +176,7 @@ async def test_each_expert_reads_their_own_scores_and_the_others_submitted_ones_
     assert [o["scores"] for o in others] == [e[1] for e in expected]
     assert [o["comments"]["premises"] for o in others] == [e[2] for e in expected]  # a draft's note stays
     assert [o["total"] for o in others] == [e[3] for e in expected]
+    assert all(isinstance(total, float | int) and total > 0 for *_, total in expected)
 
 
 async def test_a_submitted_review_is_locked_until_staff_reopen_it(world, client):
