@@ -650,39 +650,32 @@ def _own_review(row: dict[str, Any] | None, user: CurrentUser) -> dict[str, Any]
 
 
 # The review an expert opens and its scores in one round trip: a row per score (one row, with no score, before
-# the first save). Its columns are those of ``_review_select``.
-_REVIEW_COLUMNS = (
-    "id",
-    "assignment",
-    "application",
-    "expert",
-    "status",
-    "version",
-    "total",
-    "submitted_at",
-    "updated_at",
-    "round_id",
-)
+# the first save). The review's columns are those of ``_review_select``: every column of the table and its round.
+_SCORE_COLUMNS = ("criterion_key", "points", "comment")
 _REVIEW_WITH_SCORES = (
-    "SELECT r.id, r.assignment, r.application, r.expert, r.status, r.version, r.total, r.submitted_at, "
-    "r.updated_at, a.round AS round_id, s.criterion_key, s.points, s.comment "
-    'FROM "review" r JOIN "application" a ON a.id = r.application '
+    "SELECT "
+    + ", ".join(f'r."{c._meta.db_column_name}" AS "{c._meta.name}"' for c in Review._meta.columns)
+    + ', a.round AS round_id, s.criterion_key, s.points, s.comment FROM "review" r '
+    'JOIN "application" a ON a.id = r.application '
     'LEFT JOIN "review_score" s ON s.review = r.id WHERE r.assignment = {} ORDER BY s.id'
 )
+
+
+def _points_and_comments(score_rows: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, str]]:
+    return {r["criterion_key"]: r["points"] for r in score_rows}, {r["criterion_key"]: r["comment"] for r in score_rows}
 
 
 async def _review_with_scores(
     assignment_id: int, user: CurrentUser
 ) -> tuple[dict[str, Any], dict[str, float | None], dict[str, str]]:
     rows = await engine().run_querystring(KeyLookup(_REVIEW_WITH_SCORES, assignment_id))
-    review = _own_review({key: rows[0][key] for key in _REVIEW_COLUMNS} if rows else None, user)
-    scored = [r for r in rows if r["criterion_key"] is not None]
-    return review, {r["criterion_key"]: r["points"] for r in scored}, {r["criterion_key"]: r["comment"] for r in scored}
+    first = {key: value for key, value in rows[0].items() if key not in _SCORE_COLUMNS} if rows else None
+    review = _own_review(first, user)
+    return (review, *_points_and_comments([r for r in rows if r["criterion_key"] is not None]))
 
 
 async def _scores(review_id: int) -> tuple[dict[str, float | None], dict[str, str]]:
-    rows = await _SCORES.rows(review_id)
-    return {r["criterion_key"]: r["points"] for r in rows}, {r["criterion_key"]: r["comment"] for r in rows}
+    return _points_and_comments(await _SCORES.rows(review_id))
 
 
 async def get_review(*, assignment_id: int, user: CurrentUser) -> dict[str, Any]:
@@ -722,9 +715,7 @@ async def visible_other_reviews(*, review: dict[str, Any]) -> list[dict[str, Any
     submitted = [o for o in others.values() if o["status"] == "submitted"]
     visible = []
     for index, other in enumerate(submitted):
-        rows = other["rows"]
-        points = {r["criterion_key"]: r["points"] for r in rows}
-        comments = {r["criterion_key"]: r["comment"] for r in rows}
+        points, comments = _points_and_comments(other["rows"])
         visible.append({"label": index + 1, "total": other["total"], "scores": points, "comments": comments})
     return visible
 
