@@ -35,18 +35,20 @@ from litestar.stores.file import FileStore, _safe_file_name
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, virus_scan
+from app.accounts.auth import RequestContextMiddleware, admin_only, signed_in, staff_only
 from app.accounts.controllers import AccountApi, AccountPages
 from app.accounts.services import configure_password_hashing
 from app.applications import permissions as application_permissions
 from app.applications.controllers import ApplicationApi, ProgrammeApi, RoundApi
 from app.applications.pages import ApplicationPages
 from app.applications.round_pages import RoundPages
-from app.auth import API_PREFIX, RequestContextMiddleware, SessionConfig, Sessions, admin_only, signed_in, staff_only
-from app.core_controllers import CoreApi, CorePages
-from app.db import close_engine, engine_for, prepare_engine, use_engine
-from app.documents import human_size
-from app.errors import DomainError
+from app.platform import i18n, virus_scan
+from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
+from app.platform.documents import human_size
+from app.platform.errors import DomainError
+from app.platform.sessions import API_PREFIX, SessionConfig, Sessions
+from app.platform.settings import Settings, load_settings
+from app.platform.storage import Storage, storage_for
 from app.procurement import permissions as procurement_permissions
 from app.procurement.controllers import ProcurementApi
 from app.procurement.pages import ProjectPages
@@ -56,8 +58,7 @@ from app.scoring import permissions as scoring_permissions
 from app.scoring.controllers import ReviewApi, ScoringApi
 from app.scoring.pages import ExpertPages
 from app.scoring.staff_pages import ReviewStaffPages
-from app.settings import Settings, load_settings
-from app.storage import Storage, storage_for
+from app.site.controllers import CoreApi, CorePages
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

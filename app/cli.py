@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from app import audit
-from app.errors import DomainError
+from app.platform import audit
+from app.platform.errors import DomainError
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = [
@@ -25,8 +25,8 @@ DEMO_USERS = [
 
 
 def _connect():
-    from app.db import engine_for, use_engine
-    from app.settings import load_settings
+    from app.platform.db import engine_for, use_engine
+    from app.platform.settings import load_settings
 
     settings = load_settings()
     use_engine(engine_for(settings))
@@ -34,7 +34,7 @@ def _connect():
 
 
 async def _prepared(coro_factory):
-    from app.db import close_engine, engine, prepare_engine
+    from app.platform.db import close_engine, engine, prepare_engine
 
     await prepare_engine(engine(), pool_max=2)
     try:
@@ -44,7 +44,7 @@ async def _prepared(coro_factory):
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from app.db import migrate
+    from app.platform.db import migrate
 
     _connect()
     asyncio.run(_prepared(migrate))
@@ -165,14 +165,14 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from app.backup import BackupError, backup, write_document_keys
-    from app.settings import load_settings
+    from app.platform.backup import BackupError, backup, write_document_keys
+    from app.platform.settings import load_settings
 
     settings = load_settings()
     try:
         manifest = backup(settings, Path(args.path))
         if settings.storage != "local":
-            from app.tables import StoredDocument
+            from app.platform.tables import StoredDocument
 
             _connect()
             keys = asyncio.run(_prepared(lambda: StoredDocument.select(StoredDocument.key)))
@@ -185,8 +185,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from app.backup import BackupError, restore
-    from app.settings import load_settings
+    from app.platform.backup import BackupError, restore
+    from app.platform.settings import load_settings
 
     try:
         manifest = restore(load_settings(), Path(args.path))
@@ -210,7 +210,7 @@ def print_banner(host: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.settings import load_settings
+    from app.platform.settings import load_settings
 
     settings = load_settings()
     port = args.port or settings.port

@@ -29,11 +29,11 @@ async def profile(args: argparse.Namespace) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    from app import audit
+    from app.platform import audit
     from app.accounts.services import create_token, load_user
     from app.accounts.tables import User
     from app.asgi import create_app
-    from app.db import engine
+    from app.platform.db import engine
 
     app = create_app()
     for hook in app.on_startup:

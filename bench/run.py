@@ -153,8 +153,8 @@ async def find_ids() -> dict[str, Any]:
 
 
 async def discover() -> dict[str, Any]:
-    from app.db import close_engine, engine_for, prepare_engine, use_engine
-    from app.settings import load_settings
+    from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
+    from app.platform.settings import load_settings
 
     db = use_engine(engine_for(load_settings()))
     await prepare_engine(db, pool_max=2)
@@ -502,10 +502,10 @@ def render(rows: list[Row], exports: list[tuple[str, str, dict[str, Any]]], meta
         app, base = row.app, row.baseline
         tail = app.p99 / app.p50 if app.p50 else 0
         ratio = row.ratio
-        met = ratio is not None and ratio >= RATIO_TARGET and tail < TAIL_TARGET and app.errors == 0
+        met = ratio is not None and ratio >= RATIO_TARGET and tail < TAIL_TARGET and app.platform.errors == 0
         lines.append(
             f"{label:<40} {app.rps:>8.1f} {_ms(app.p50):>8} {_ms(app.p95):>8} {_ms(app.p99):>8} {tail:>7.2f} "
-            f"{app.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} {_ms(app.cpu_ms):>7} "
+            f"{app.platform.errors:>6} {app.requests:>6} {app.bytes_per_request / 1024:>7.1f} {_ms(app.cpu_ms):>7} "
             f"{(base.rps if base else 0):>10.1f} {_ms(base.cpu_ms if base else 0):>8} {(ratio or 0):>6.2f} "
             f"{(base.cpu_ms / app.cpu_ms if base and app.cpu_ms else 0):>9.2f}  "
             f"{'yes' if met else 'NO'}"
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("error: wrk is not installed (apt-get install -y wrk)")
 
-    from app.settings import load_settings
+    from app.platform.settings import load_settings
 
     settings = load_settings()
     ids = asyncio.run(discover())

@@ -38,7 +38,8 @@ from app.applications import eligibility
 from app.applications.forms import DEFAULT_DOCUMENT_KINDS, DEFAULT_QUESTIONS, clean_answers
 from app.applications.services import verdict_labels
 from app.applications.tables import Application, ApplicationRevision, Programme, Round
-from app.i18n import to_kyiv, ukrainian_sort_key
+from app.platform.i18n import to_kyiv, ukrainian_sort_key
+from app.platform.tables import AuditEntry, StoredDocument
 from app.procurement.tables import (
     CatalogueItem,
     Delivery,
@@ -55,7 +56,6 @@ from app.procurement.tables import (
 from app.registry.tables import Hromada, Oblast
 from app.scoring.rubric import DEFAULT_CRITERIA, review_total, validate_criteria
 from app.scoring.tables import Assignment, Criterion, Review, ReviewScore, RoundExpert, ScoringConfig, Selection
-from app.tables import AuditEntry, StoredDocument
 
 PASSWORD = "bench-password-2026"
 ADMIN_EMAIL = "admin@bench.asc"
@@ -154,7 +154,7 @@ async def _insert(connection, postgres: bool, table, rows: list[dict[str, Any]])
 
 
 async def write(rows: Rows, order: list) -> None:
-    from app.db import engine, is_sqlite
+    from app.platform.db import engine, is_sqlite
 
     db = engine()
     postgres = not is_sqlite()
@@ -630,7 +630,7 @@ async def build(scale: Scale, *, password_hash: str, seed: int = 2026) -> dict[s
 
 
 async def _reset(settings) -> None:
-    from app.db import engine
+    from app.platform.db import engine
 
     if settings.is_postgres:
         await engine().run_ddl("DROP SCHEMA public CASCADE")
@@ -640,7 +640,7 @@ async def _reset(settings) -> None:
 async def _analyze() -> None:
     from piccolo.querystring import QueryString
 
-    from app.db import engine, is_sqlite
+    from app.platform.db import engine, is_sqlite
 
     # PostgreSQL: VACUUM too, as autovacuum would soon after a bulk load. Until the visibility map is set, a
     # count over an index still reads every row from the table, and the figures would be those of a database
@@ -651,10 +651,10 @@ async def _analyze() -> None:
 async def main_async(args: argparse.Namespace) -> int:
     from argon2 import PasswordHasher
 
-    from app import audit
-    from app.db import close_engine, engine_for, migrate, prepare_engine, use_engine
+    from app.platform import audit
+    from app.platform.db import close_engine, engine_for, migrate, prepare_engine, use_engine
+    from app.platform.settings import load_settings
     from app.registry.services import BUNDLED_REGISTRY, import_registry_file
-    from app.settings import load_settings
 
     settings = load_settings()
     if args.reset and not settings.is_postgres:

@@ -10,11 +10,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.accounts import services
+from app.accounts.auth import admin_only, client_address, require_user, signed_in
 from app.accounts.schemas import MeOut, TokenCreated, TokenOut, TokenRequest, UserCreate, UserOut
 from app.accounts.tables import ROLES
-from app.auth import Sessions, admin_only, client_address, require_user, signed_in
-from app.errors import DomainError
-from app.settings import Settings
+from app.platform.errors import DomainError
+from app.platform.sessions import Sessions
+from app.platform.settings import Settings
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

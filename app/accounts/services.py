@@ -12,11 +12,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app import audit
 from app.accounts.tables import ROLES, ApiToken, LoginAttempt, User
-from app.db import KeyLookup, engine, write_transaction
-from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
-from app.i18n import _
+from app.platform import audit
+from app.platform.db import KeyLookup, engine, write_transaction
+from app.platform.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.platform.i18n import _
 from app.registry.tables import Hromada
 
 _hasher = PasswordHasher()

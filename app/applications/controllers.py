@@ -14,6 +14,7 @@ from litestar.params import Body, Parameter
 from litestar.response import File, Response, Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from app.accounts.auth import client_address, require_user, signed_in, staff_only
 from app.applications import services
 from app.applications.schemas import (
     ApplicationCreate,
@@ -34,11 +35,10 @@ from app.applications.schemas import (
     round_out,
     verdict_out,
 )
-from app.auth import client_address, require_user, signed_in, staff_only
-from app.core_controllers import DOCUMENT_TYPES, attachment
-from app.documents import read_document
-from app.i18n import get_locale
-from app.storage import Storage
+from app.platform.documents import read_document
+from app.platform.i18n import get_locale
+from app.platform.storage import Storage
+from app.site.controllers import DOCUMENT_TYPES, attachment
 
 
 async def application_response(row: dict[str, Any]) -> ApplicationOut:
@@ -326,7 +326,7 @@ class ApplicationApi(Controller):
     async def download(self, request: Request, storage: Storage, application_id: int, document_id: int) -> Response:
         user = require_user(request)
         await services.get_application_document(application_id=application_id, document_id=document_id, user=user)
-        from app.core_controllers import uploader
+        from app.site.controllers import uploader
 
         document, content = await read_document(storage=storage, document_id=document_id, user=uploader(user))
         return attachment(document, content)

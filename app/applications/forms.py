@@ -6,9 +6,9 @@ import re
 from datetime import date
 from typing import Any
 
-from app.documents import DEFAULT_ALLOWED_TYPES
-from app.errors import InvalidInput
-from app.i18n import _
+from app.platform.documents import DEFAULT_ALLOWED_TYPES
+from app.platform.errors import InvalidInput
+from app.platform.i18n import _
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 QUESTION_TYPES = ("text", "long_text", "number", "choice", "date", "yes_no")

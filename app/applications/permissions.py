@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.applications.tables import Application
-from app.documents import Uploader, register_owner_check
-from app.i18n import _
-from app.permissions import Permission, allow, deny
+from app.platform.documents import Uploader, register_owner_check
+from app.platform.i18n import _
+from app.platform.permissions import Permission, allow, deny
 
 
 async def can_read_application_document(user: Uploader, document: dict[str, Any]) -> Permission:

@@ -18,6 +18,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File, Redirect, Stream, Template
 
+from app.accounts.auth import client_address, current_user, require_user, staff_only
 from app.applications import eligibility, services
 from app.applications.controllers import csv_stream, xlsx_stream
 from app.applications.forms import (
@@ -27,11 +28,10 @@ from app.applications.forms import (
     validate_questions,
 )
 from app.applications.tables import APPLICATION_STATUSES
-from app.auth import client_address, current_user, require_user, staff_only
-from app.documents import human_size
-from app.errors import DomainError, InvalidInput, NotFound
-from app.i18n import N_, _, format_kyiv, get_locale, kyiv_local_input
-from app.i18n import translate_plural as ngettext
+from app.platform.documents import human_size
+from app.platform.errors import DomainError, InvalidInput, NotFound
+from app.platform.i18n import N_, _, format_kyiv, get_locale, kyiv_local_input
+from app.platform.i18n import translate_plural as ngettext
 from app.registry import services as registry
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)

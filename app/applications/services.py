@@ -9,7 +9,6 @@ from typing import Any
 
 from piccolo.query.methods.select import Count as PiccoloCount
 
-from app import audit
 from app.accounts.services import CurrentUser
 from app.applications import eligibility
 from app.applications.forms import (
@@ -21,13 +20,14 @@ from app.applications.forms import (
     validate_questions,
 )
 from app.applications.tables import Application, ApplicationRevision, Programme, Round
-from app.db import PreparedSelect, for_update, json_column, write_transaction
-from app.documents import Uploader, save_document
-from app.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from app.i18n import _, format_kyiv, parse_kyiv, to_kyiv
+from app.platform import audit
+from app.platform.db import PreparedSelect, for_update, json_column, write_transaction
+from app.platform.documents import Uploader, save_document
+from app.platform.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from app.platform.i18n import _, format_kyiv, parse_kyiv, to_kyiv
+from app.platform.storage import Storage
+from app.platform.tables import StoredDocument
 from app.registry.tables import Hromada
-from app.storage import Storage
-from app.tables import StoredDocument
 
 ROUND_TRANSITIONS = {
     "draft": ("open",),
@@ -715,7 +715,7 @@ async def add_document(
             ),
             extra={"field": "kind"},
         )
-    from app.documents import DEFAULT_ALLOWED_TYPES
+    from app.platform.documents import DEFAULT_ALLOWED_TYPES
 
     document = await save_document(
         storage=storage,
@@ -843,7 +843,7 @@ async def submit(*, application_id: int, user: CurrentUser, actor: audit.Actor) 
 
 
 def _label(spec: dict[str, Any]) -> str:
-    from app.i18n import pick
+    from app.platform.i18n import pick
 
     if "label_uk" in spec:
         return pick(spec["label_uk"], spec.get("label_en", ""))

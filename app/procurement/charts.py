@@ -17,7 +17,7 @@ from functools import lru_cache
 from babel.numbers import format_compact_decimal, format_decimal
 from markupsafe import Markup, escape
 
-from app.i18n import get_locale
+from app.platform.i18n import get_locale
 
 WIDTH = 360  # viewBox units; the <svg> itself takes 100% of its container
 PAD = 8

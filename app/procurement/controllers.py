@@ -12,10 +12,11 @@ from litestar.params import Body
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED
 
-from app.auth import client_address, require_user, signed_in, staff_only
-from app.core_controllers import DocumentOut, document_out
-from app.errors import InvalidInput
-from app.i18n import _
+from app.accounts.auth import client_address, require_user, signed_in, staff_only
+from app.platform.errors import InvalidInput
+from app.platform.i18n import _
+from app.platform.settings import Settings
+from app.platform.storage import Storage
 from app.procurement import services
 from app.procurement.ocds import release_package
 from app.procurement.schemas import (
@@ -42,8 +43,7 @@ from app.procurement.schemas import (
     lot_out,
     project_out,
 )
-from app.settings import Settings
-from app.storage import Storage
+from app.site.controllers import DocumentOut, document_out
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

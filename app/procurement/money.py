@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from babel.numbers import format_currency
 
-from app.errors import InvalidInput
-from app.i18n import _
+from app.platform.errors import InvalidInput
+from app.platform.i18n import _
 
 
 def parse_rate(text: str | None) -> Decimal | None:

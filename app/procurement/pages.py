@@ -16,17 +16,17 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
+from app.accounts.auth import client_address, require_user, signed_in
 from app.accounts.services import CurrentUser
 from app.applications.pages import FILE_ACCEPT
-from app.auth import client_address, require_user, signed_in
-from app.documents import DEFAULT_ALLOWED_TYPES, IMAGE_TYPES, human_size
-from app.errors import DomainError, InvalidInput, NotFound
-from app.i18n import N_, get_locale, gettext, pick
+from app.platform.documents import DEFAULT_ALLOWED_TYPES, IMAGE_TYPES, human_size
+from app.platform.errors import DomainError, InvalidInput, NotFound
+from app.platform.i18n import N_, get_locale, gettext, pick
+from app.platform.settings import Settings
+from app.platform.storage import Storage
 from app.procurement import services
 from app.procurement.money import format_amount
 from app.procurement.ocds import release_package
-from app.settings import Settings
-from app.storage import Storage
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 MultipartBody = Body(media_type=RequestEncodingType.MULTI_PART)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.documents import Uploader, register_owner_check
-from app.i18n import _
-from app.permissions import Permission, allow, deny
+from app.platform.documents import Uploader, register_owner_check
+from app.platform.i18n import _
+from app.platform.permissions import Permission, allow, deny
 from app.procurement import services
 from app.procurement.tables import Lot, Project
 from app.scoring.services import on_winners_confirmed

@@ -8,12 +8,12 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from app import audit
 from app.accounts.services import CurrentUser
 from app.applications.tables import Application, Round
-from app.db import PreparedSelect, for_update, ids_in, ids_value, write_transaction
-from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from app.i18n import KYIV, _
+from app.platform import audit
+from app.platform.db import PreparedSelect, for_update, ids_in, ids_value, write_transaction
+from app.platform.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.platform.i18n import KYIV, _
 from app.procurement.codes import valid_edrpou, valid_prozorro_id
 from app.procurement.money import both, parse_rate, stored_rate
 from app.procurement.tables import (
@@ -997,7 +997,7 @@ async def attach_lot_document(
     max_bytes: int,
 ) -> dict[str, Any]:
     """An acceptance document or photo of a lot's delivery (staff, or the hromada's leader)."""
-    from app.documents import Uploader, save_document
+    from app.platform.documents import Uploader, save_document
 
     lot = await Lot.select(Lot.id, Lot.project, Lot.status).where(Lot.id == lot_id).first()
     if lot is None:
@@ -1019,7 +1019,7 @@ async def attach_lot_document(
 
 
 def _project_documents_select(project_id: Any, lot_ids: Any) -> Any:
-    from app.tables import StoredDocument
+    from app.platform.tables import StoredDocument
 
     return (
         StoredDocument.select(
@@ -1059,7 +1059,7 @@ async def report_opening(
     max_bytes: int,
 ) -> dict[str, Any]:
     """The hromada reports the day its ASC opened, with a photo: the last milestone is met."""
-    from app.documents import IMAGE_TYPES, Uploader, save_document
+    from app.platform.documents import IMAGE_TYPES, Uploader, save_document
 
     await get_project(project_id=project_id, user=user)
     day = _date(opened_on, "opened_on")

@@ -22,10 +22,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
 
+from app.accounts.auth import client_address, require_user, signed_in, staff_only
 from app.applications import services as applications
-from app.auth import client_address, require_user, signed_in, staff_only
-from app.errors import DomainError, InvalidInput, NotFound
-from app.i18n import N_, _, get_locale, pick
+from app.platform.errors import DomainError, InvalidInput, NotFound
+from app.platform.i18n import N_, _, get_locale, pick
 from app.procurement import charts, services
 from app.procurement.controllers import parse_day
 from app.procurement.money import format_amount

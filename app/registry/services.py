@@ -13,10 +13,10 @@ from typing import Any
 
 from piccolo.query.methods.select import Count
 
-from app import audit
-from app.db import PreparedSelect, write_transaction
-from app.errors import NotFound
-from app.i18n import _, ukrainian_sort_key
+from app.platform import audit
+from app.platform.db import PreparedSelect, write_transaction
+from app.platform.errors import NotFound
+from app.platform.i18n import _, ukrainian_sort_key
 from app.registry.tables import HROMADA_TYPES, Hromada, Oblast
 
 KATOTTG_CODE = re.compile(r"^UA\d{17}$")

@@ -17,11 +17,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from app.accounts.auth import client_address, require_user
 from app.applications.pages import is_htmx, shown_value
-from app.auth import client_address, require_user
-from app.documents import human_size
-from app.errors import DomainError
-from app.i18n import N_, format_number, gettext, pick
+from app.platform.documents import human_size
+from app.platform.errors import DomainError
+from app.platform.i18n import N_, format_number, gettext, pick
 from app.scoring import services
 from app.scoring.rubric import maximum_total
 from app.scoring.tables import CONFLICT_TYPES

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.errors import InvalidInput
-from app.i18n import _
+from app.platform.errors import InvalidInput
+from app.platform.i18n import _
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

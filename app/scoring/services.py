@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from app import audit
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round
-from app.db import (
+from app.platform import audit
+from app.platform.db import (
     KeyLookup,
     PreparedSelect,
     engine,
@@ -23,8 +23,8 @@ from app.db import (
     json_column,
     write_transaction,
 )
-from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from app.i18n import _, pick
+from app.platform.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.platform.i18n import _, pick
 from app.scoring.rubric import DEFAULT_CRITERIA, diverges, maximum_total, review_total, validate_criteria
 from app.scoring.tables import (
     CONFLICT_TYPES,

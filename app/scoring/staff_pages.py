@@ -18,12 +18,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
 
+from app.accounts.auth import client_address, require_user, signed_in, staff_only
 from app.applications import services as applications
 from app.applications.controllers import xlsx_file
 from app.applications.round_pages import helpers, money
-from app.auth import client_address, require_user, signed_in, staff_only
-from app.errors import DomainError, InvalidInput
-from app.i18n import N_, _, format_number, pick
+from app.platform.errors import DomainError, InvalidInput
+from app.platform.i18n import N_, _, format_number, pick
 from app.registry import services as registry
 from app.scoring import services
 from app.scoring.rubric import validate_criteria

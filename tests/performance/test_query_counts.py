@@ -21,11 +21,11 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from app import audit
 from app.accounts.services import create_token, load_user
 from app.accounts.tables import User
 from app.asgi import create_app
-from app.db import close_engine, engine, engine_for, prepare_engine, use_engine
+from app.platform import audit
+from app.platform.db import close_engine, engine, engine_for, prepare_engine, use_engine
 from app.scoring import services as scoring
 from bench.run import ENDPOINTS, find_ids
 from bench.seed import PASSWORD, STAFF_EMAIL, Scale, build, expert_email

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app import audit
 from app.accounts.services import CurrentUser, create_token, create_user, load_user
 from app.applications import services as applications
+from app.platform import audit
+from app.platform.settings import Settings
 from app.registry.tables import Hromada
-from app.settings import Settings
 from tests.conftest import PASSWORD, SECRET, free_port, wait_for_port
 
 BIN = Path(sys.executable).parent

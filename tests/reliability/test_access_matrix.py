@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from app import audit
 from app.accounts.services import create_user
+from app.platform import audit
+from app.platform.tables import StoredDocument
 from app.procurement.tables import Lot
 from app.scoring.tables import Assignment, Review
-from app.tables import StoredDocument
 from tests.conftest import PASSWORD, api_token, client_for, login
 from tests.integration.procurement.conftest import PDF
 from tests.integration.procurement.conftest import winners as winners_fixture  # noqa: F401

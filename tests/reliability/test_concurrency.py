@@ -13,15 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from app import audit
 from app.accounts.services import load_user
 from app.applications import services as applications
 from app.applications.tables import Application, ApplicationRevision, Round
+from app.platform import audit
+from app.platform.tables import AuditEntry
 from app.procurement.tables import Project
 from app.scoring import services as scoring
 from app.scoring.rubric import review_total
 from app.scoring.tables import Review, ReviewScore, Selection
-from app.tables import AuditEntry
 from tests.integration.applications.conftest import COMPLETE_ANSWERS
 from tests.reliability.conftest import bearer, bulk_leaders, hromada_codes, make_round, make_user
 

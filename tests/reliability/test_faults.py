@@ -23,14 +23,14 @@ import boto3
 import httpx
 import pytest
 
-from app import audit
 from app.applications import services as applications
 from app.applications.forms import DEFAULT_DOCUMENT_KINDS
 from app.applications.tables import Application, ApplicationRevision
 from app.asgi import create_app
-from app.db import close_engine, prepare_engine
-from app.storage import S3Storage
-from app.tables import AuditEntry, StoredDocument
+from app.platform import audit
+from app.platform.db import close_engine, prepare_engine
+from app.platform.storage import S3Storage
+from app.platform.tables import AuditEntry, StoredDocument
 from tests.conftest import IS_POSTGRES, SECRET, MotoServer, client_for, free_port
 from tests.integration.applications.conftest import COMPLETE_ANSWERS
 from tests.reliability.conftest import bearer, hromada_codes, make_round, make_user
@@ -355,8 +355,8 @@ WRITER = textwrap.dedent(
 
     from app.accounts.services import load_user
     from app.applications import services
-    from app.db import engine_for, prepare_engine, use_engine
-    from app.settings import load_settings
+    from app.platform.db import engine_for, prepare_engine, use_engine
+    from app.platform.settings import load_settings
 
 
     async def main(pairs):
@@ -502,7 +502,7 @@ DATABASE_ERRORS = [
 
 
 async def test_a_database_outage_in_the_auth_middleware_answers_503_in_the_request_language(app, client, monkeypatch):
-    import app.auth as auth
+    import app.accounts.auth as auth
 
     session = await app.state.sessions.start(1)
     for error, status in DATABASE_ERRORS:

@@ -36,10 +36,10 @@ from hypothesis.stateful import (
 from app.applications.forms import DEFAULT_QUESTIONS, clean_answers, missing_required
 from app.applications.tables import Application, ApplicationRevision, Round
 from app.asgi import create_app
-from app.errors import DomainError
+from app.platform.errors import DomainError
+from app.platform.tables import AuditEntry
 from app.scoring.rubric import review_total
 from app.scoring.tables import Assignment, Criterion, Review, ReviewScore, Selection
-from app.tables import AuditEntry
 from tests.conftest import client_for
 from tests.integration.applications.conftest import COMPLETE_ANSWERS
 from tests.reliability.conftest import SIMPLE_RULES, bearer, hromada_codes, make_user

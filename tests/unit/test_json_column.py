@@ -2,7 +2,7 @@
 
 import math
 
-from app.db import json_column
+from app.platform.db import json_column
 
 
 def test_text_is_decoded_and_values_already_decoded_pass_through():

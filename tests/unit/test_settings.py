@@ -1,6 +1,6 @@
 import pytest
 
-from app.settings import SettingsError, load_settings
+from app.platform.settings import SettingsError, load_settings
 
 
 def test_secret_key_is_generated_once_and_kept_in_data_dir(tmp_path):

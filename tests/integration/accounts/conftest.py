@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from app.auth import SESSION_COOKIE
+from app.platform.sessions import SESSION_COOKIE
 
 SIGNED_IN_AS = re.compile(r'action="/logout".*?\(([^()]*)\)\s*</button>', re.S)
 # A form's error paragraph, or the message of the error page.

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app.accounts.tables import User
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 from tests.conftest import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[3]

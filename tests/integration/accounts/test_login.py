@@ -6,8 +6,8 @@ import httpx
 
 from app.accounts.tables import LoginAttempt
 from app.asgi import create_app
-from app.auth import SESSION_COOKIE
-from app.tables import AuditEntry
+from app.platform.sessions import SESSION_COOKIE
+from app.platform.tables import AuditEntry
 from tests.conftest import PASSWORD, client_for, csrf_token, login, make_settings
 from tests.integration.accounts.conftest import (
     error_notice,

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app import audit
 from app.accounts.services import create_user
 from app.asgi import create_app
-from app.auth import SESSION_COOKIE
+from app.platform import audit
+from app.platform.sessions import SESSION_COOKIE
 from tests.conftest import PASSWORD, client_for, csrf_token, login, make_settings
 from tests.integration.accounts.conftest import signed_in_as
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from app.accounts.tables import ApiToken
-from app.auth import SESSION_COOKIE
-from app.tables import AuditEntry
+from app.platform.sessions import SESSION_COOKIE
+from app.platform.tables import AuditEntry
 from tests.conftest import PASSWORD, api_token, client_for, csrf_token, login
 from tests.integration.accounts.conftest import in_english
 
@@ -97,7 +97,7 @@ async def test_nobody_revokes_or_sees_another_persons_tokens(client, users):
 
 
 async def test_a_deactivated_users_tokens_stop_working(client, users):
-    from app import audit
+    from app.platform import audit
     from app.accounts.services import set_user_active
 
     token = await api_token(client, users["expert"]["email"])

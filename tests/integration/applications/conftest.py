@@ -2,9 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import audit
 from app.applications import services
 from app.applications.tables import Round
+from app.platform import audit
 from tests.conftest import api_token
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

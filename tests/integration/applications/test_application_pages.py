@@ -3,7 +3,7 @@
 import re
 
 from app.applications.tables import Application
-from app.tables import StoredDocument
+from app.platform.tables import StoredDocument
 from tests.conftest import csrf_token, login
 from tests.integration.applications.conftest import COMPLETE_ANSWERS, EXE, PDF, move_deadline
 

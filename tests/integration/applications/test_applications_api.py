@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from app.applications.tables import Application, ApplicationRevision
-from app.tables import AuditEntry, StoredDocument
+from app.platform.tables import AuditEntry, StoredDocument
 from tests.integration.applications.conftest import (
     COMPLETE_ANSWERS,
     EXE,

@@ -1,4 +1,4 @@
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 from tests.integration.applications.conftest import ROUND4_RULES, in_days
 
 

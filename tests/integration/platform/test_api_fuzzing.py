@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.auths import AuthStorage
 
-from app import audit
 from app.accounts.services import create_user
 from app.asgi import create_app
-from app.db import close_engine, engine_for, prepare_engine, use_engine
+from app.platform import audit
+from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
 from tests.conftest import IS_POSTGRES, PASSWORD, _admin, _with_database, free_port, make_settings
 
 ROLES = ("anonymous", "applicant", "expert", "staff", "admin")

@@ -1,6 +1,6 @@
 import pytest
 
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 
 
 async def test_the_audit_log_refuses_updates_and_deletes_at_the_database(app, users):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.db import all_tables
+from app.platform.db import all_tables
 from tests.conftest import IS_POSTGRES, PASSWORD, _admin, _with_database, api_token, make_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,7 +55,7 @@ async def test_backup_and_restore_bring_back_every_row_and_document(app, client,
         restored = await asyncio.to_thread(asc, target, "restore", str(backup_dir))
         assert restored.returncode == 0, restored.stderr
         from app.asgi import create_app
-        from app.db import use_engine
+        from app.platform.db import use_engine
 
         restored_app = create_app(target)
         for hook in restored_app.on_startup:

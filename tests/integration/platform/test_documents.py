@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from app.asgi import create_app
-from app.tables import AuditEntry, StoredDocument
+from app.platform.tables import AuditEntry, StoredDocument
 from tests.conftest import api_token, client_for, login, make_settings
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n" + bytes(range(256)) + b"\n%%EOF\n"

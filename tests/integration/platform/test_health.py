@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from app.asgi import create_app
-from app.storage import S3Storage
+from app.platform.storage import S3Storage
 from tests.conftest import IS_POSTGRES, MotoServer, _admin, client_for
 
 OK = {"status": "ok", "database": "ok", "storage": "ok"}

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.db import PooledSQLiteEngine, PreparedSelect, engine, ids_in, ids_value, is_sqlite, write_transaction
+from app.platform.db import PooledSQLiteEngine, PreparedSelect, engine, ids_in, ids_value, is_sqlite, write_transaction
 from app.registry.tables import Hromada, Oblast
 
 

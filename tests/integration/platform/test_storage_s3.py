@@ -15,8 +15,8 @@ import boto3
 import pytest
 
 from app.asgi import create_app
-from app.storage import ObjectMissing, S3Storage, StorageUnavailable
-from app.tables import AuditEntry, StoredDocument
+from app.platform.storage import ObjectMissing, S3Storage, StorageUnavailable
+from app.platform.tables import AuditEntry, StoredDocument
 from tests.conftest import MotoServer, api_token, client_for
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n" + bytes(range(256)) + b"\n%%EOF\n"

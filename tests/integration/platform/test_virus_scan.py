@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from app.tables import StoredDocument
+from app.platform.tables import StoredDocument
 from tests.conftest import api_token, client_for, free_port, make_settings
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -32,7 +32,7 @@ async def fake_clamd(port: int) -> asyncio.AbstractServer:
 
 @pytest.fixture
 async def scanning_app(database_url, tmp_path):
-    from app import virus_scan
+    from app.platform import virus_scan
     from app.asgi import create_app
 
     port = free_port()
@@ -81,7 +81,7 @@ async def test_an_unreachable_scanner_refuses_uploads_with_503(scanning_app, use
 
 @pytest.fixture
 async def users(scanning_app):
-    from app import audit
+    from app.platform import audit
     from app.accounts.services import create_user
     from tests.conftest import PASSWORD
 

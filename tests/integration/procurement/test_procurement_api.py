@@ -2,8 +2,8 @@ import io
 
 from openpyxl import load_workbook
 
+from app.platform.tables import AuditEntry
 from app.procurement.codes import edrpou_check_digit, valid_edrpou, valid_prozorro_id
-from app.tables import AuditEntry
 from tests.integration.procurement.conftest import PDF, PNG
 
 SUPPLIER = {"name": "ТОВ «Меблі Поділля»", "edrpou": "14360570"}

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.platform.tables import StoredDocument
 from app.procurement.services import kyiv_today
-from app.tables import StoredDocument
 from tests.conftest import client_for, csrf_token, login, make_settings
 from tests.integration.applications.conftest import EXE
 from tests.integration.procurement.conftest import PDF, PNG

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 from tests.conftest import PASSWORD, csrf_token, login
 
 SUPPLIER = {"name": "ТОВ «Меблі Поділля»", "edrpou": "14360570"}

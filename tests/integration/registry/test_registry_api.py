@@ -1,4 +1,4 @@
-from app import audit
+from app.platform import audit
 from app.registry.services import BUNDLED_REGISTRY, import_registry_file
 
 

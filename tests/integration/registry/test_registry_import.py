@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from app import audit
+from app.platform import audit
+from app.platform.tables import AuditEntry
 from app.registry.services import BUNDLED_REGISTRY, RegistryFileError, import_registry_file, parse_registry
 from app.registry.tables import Hromada
-from app.tables import AuditEntry
 
 HEADER = BUNDLED_REGISTRY.read_text(encoding="utf-8").splitlines()[0]
 VINNYTSIA = BUNDLED_REGISTRY.read_text(encoding="utf-8").splitlines()[

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import audit
 from app.accounts.services import create_user, load_user
 from app.applications import services as applications
+from app.platform import audit
 from app.registry.tables import Hromada
 from tests.conftest import PASSWORD, api_token
 

@@ -2,10 +2,10 @@
 
 import re
 
-from app import audit
 from app.applications.forms import DEFAULT_DOCUMENT_KINDS, DEFAULT_QUESTIONS
 from app.applications.tables import Application, Round
-from app.documents import Uploader, save_document
+from app.platform import audit
+from app.platform.documents import Uploader, save_document
 from app.scoring.tables import Assignment, Review, ReviewScore
 from tests.conftest import client_for, csrf_token, login
 from tests.integration.applications.conftest import PDF

@@ -1,5 +1,5 @@
 from app.applications.tables import Application
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 from tests.integration.scoring.test_review_api import auto
 
 

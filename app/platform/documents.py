@@ -11,13 +11,13 @@ from typing import Any
 
 import filetype
 
-from app import audit
-from app.db import write_transaction
-from app.errors import InvalidInput, NotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedType
-from app.i18n import _, format_number
-from app.permissions import Permission, allow, deny
-from app.storage import ObjectMissing, Storage, StorageUnavailable
-from app.tables import StoredDocument
+from app.platform import audit
+from app.platform.db import write_transaction
+from app.platform.errors import InvalidInput, NotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedType
+from app.platform.i18n import _, format_number
+from app.platform.permissions import Permission, allow, deny
+from app.platform.storage import ObjectMissing, Storage, StorageUnavailable
+from app.platform.tables import StoredDocument
 
 # Types judged by their first bytes, never by the name or the Content-Type the browser sent.
 DEFAULT_ALLOWED_TYPES = {
@@ -78,7 +78,7 @@ def human_size(size_bytes: int) -> str:
 
 
 async def _scan(data: bytes) -> None:
-    from app.virus_scan import ScannerUnavailable, scanner
+    from app.platform.virus_scan import ScannerUnavailable, scanner
 
     clamd = scanner()
     if clamd is None:

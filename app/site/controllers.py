@@ -13,14 +13,14 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Response, Template
 
-from app import audit, documents
+from app.accounts.auth import client_address, current_user, require_user, signed_in, staff_only
 from app.accounts.controllers import safe_next
 from app.accounts.services import CurrentUser
-from app.auth import LANGUAGE_COOKIE, client_address, current_user, require_user, signed_in, staff_only
-from app.db import ping
-from app.i18n import LOCALES
-from app.settings import Settings
-from app.storage import Storage, StorageUnavailable
+from app.platform import audit, documents
+from app.platform.db import ping
+from app.platform.i18n import LANGUAGE_COOKIE, LOCALES
+from app.platform.settings import Settings
+from app.platform.storage import Storage, StorageUnavailable
 
 AUDIT_PAGE_SIZE = 50
 # What a stored document is served as: the type its bytes were judged to be at upload.

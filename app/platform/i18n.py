@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 LOCALES = ("uk", "en")
 DEFAULT_LOCALE = "uk"
+LANGUAGE_COOKIE = "asc_lang"
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
 KYIV = ZoneInfo("Europe/Kyiv")
 
 _current_locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)

@@ -2,9 +2,9 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.tables import AuditEntry, StoredDocument
+from app.platform.tables import AuditEntry, StoredDocument
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 APP_CONFIG = AppConfig(
     app_name="core",

@@ -20,12 +20,12 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
-from app.settings import Settings, load_settings
+from app.platform.settings import Settings, load_settings
 
-os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "app.platform.piccolo_conf")
 
 APP_MODULES = (
-    "app.piccolo_app",
+    "app.platform.piccolo_app",
     "app.registry.piccolo_app",
     "app.accounts.piccolo_app",
     "app.applications.piccolo_app",
@@ -168,10 +168,7 @@ def all_tables() -> list:
 def use_engine(engine: Engine) -> Engine:
     """Point Piccolo (its conf module and every table) at ``engine``."""
     global _engine
-    import app.piccolo_conf as conf
-
     _engine = engine
-    conf.DB = engine
     for table in all_tables():
         table._meta.db = engine
     from piccolo.apps.migrations.tables import Migration

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.tables import AuditEntry
+from app.platform.tables import AuditEntry
 
 
 @dataclass(frozen=True)

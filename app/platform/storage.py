@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 
 import anyio.to_thread
 
-from app.settings import Settings
+from app.platform.settings import Settings
 
 
 class StorageUnavailable(RuntimeError):

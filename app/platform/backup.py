@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings
+from app.platform.settings import Settings
 
 MANIFEST = "manifest.json"
 
