@@ -4,19 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 REGISTRY_FILE := app/registry/data/hromadas.csv
 
-.PHONY: run test install install-test lint format clean
+.PHONY: run test install install-test lint format clean lock
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The exact versions come from the lock files (requirements/*.lock, written by `make lock`); the project itself is
+# installed on top without resolving again.
+$(VENV)/.installed: pyproject.toml requirements/run.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/run.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements/test.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -46,6 +50,13 @@ lint: install-test
 format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Write the lock files again from pyproject.toml's ranges (newest versions that fit); commit them with the change.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --no-header --annotation-style line -q -o requirements/run.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header --annotation-style line -q \
+		-o requirements/test.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts tests/e2e/node_modules
