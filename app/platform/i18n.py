@@ -91,12 +91,30 @@ def pick(uk: str, en: str) -> str:
     return en if get_locale() == "en" and en else uk
 
 
+@lru_cache(maxsize=256)
 def negotiate(accept_language: str | None) -> str | None:
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag[:2] in LOCALES:
-            return tag[:2]
-    return None
+    """The language of ours that an Accept-Language header prefers most (RFC 9110 §12.5.4: by q-value, then in
+    the header's order; ``q=0`` means "not this one"), or None when it names neither."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _sep, parameters = part.partition(";")
+        language = tag.strip().lower()[:2]
+        if language not in LOCALES:
+            continue
+        weight = 1.0
+        for parameter in parameters.split(";"):
+            name, _eq, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        if not 0.0 < weight <= 1.0:
+            continue
+        candidate = (-weight, position, language)
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else None
 
 
 UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"

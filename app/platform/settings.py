@@ -108,7 +108,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError(f"STORAGE must be 'local' or 's3', got {storage!r}")
     if storage == "s3" and not env.get("S3_BUCKET"):
         raise SettingsError("S3_BUCKET is required when STORAGE=s3")
-    hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "*").split(",") if h.strip()) or ("*",)
+    hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
+    if app_env == "production" and (not hosts or "*" in hosts):
+        # Behind a proxy that passes any Host through, "*" lets a forged Host into absolute links and redirects.
+        raise SettingsError(
+            "ALLOWED_HOSTS is required when APP_ENV=production: the comma-separated host names the site answers to "
+            "(e.g. ALLOWED_HOSTS=asc.example.org), never '*'"
+        )
+    hosts = hosts or ("*",)
     return Settings(
         app_env=app_env,
         data_dir=data_dir,

@@ -13,8 +13,23 @@ def test_secret_key_is_generated_once_and_kept_in_data_dir(tmp_path):
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     with pytest.raises(SettingsError, match="SECRET_KEY is required"):
-        load_settings({"APP_ENV": "production", "DATA_DIR": str(tmp_path)})
+        load_settings({"APP_ENV": "production", "DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": "asc.example.org"})
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("hosts", [None, "", "*", "asc.example.org,*"])
+def test_production_refuses_to_start_without_its_own_allowed_hosts(tmp_path, hosts):
+    env = {"APP_ENV": "production", "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 40}
+    if hosts is not None:
+        env["ALLOWED_HOSTS"] = hosts
+    with pytest.raises(SettingsError, match="ALLOWED_HOSTS is required"):
+        load_settings(env)
+    settings = load_settings({**env, "ALLOWED_HOSTS": "asc.example.org, www.asc.example.org"})
+    assert settings.allowed_hosts == ("asc.example.org", "www.asc.example.org")
+
+
+def test_development_answers_any_host_by_default(tmp_path):
+    assert load_settings({"DATA_DIR": str(tmp_path)}).allowed_hosts == ("*",)
 
 
 def test_defaults_are_sqlite_in_data_dir_and_local_storage(tmp_path):

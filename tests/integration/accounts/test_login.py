@@ -57,7 +57,7 @@ async def test_login_never_redirects_to_another_site(client, users):
 
 
 async def test_session_cookie_is_secure_in_production(database_url, tmp_path, users):
-    settings = make_settings(database_url, tmp_path / "prod", APP_ENV="production")
+    settings = make_settings(database_url, tmp_path / "prod", APP_ENV="production", ALLOWED_HOSTS="testserver")
     application = create_app(settings)
     for hook in application.on_startup:
         await hook(application)

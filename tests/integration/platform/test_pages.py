@@ -73,3 +73,12 @@ async def test_openapi_describes_the_api(client):
     assert "/api/v1/hromadas" in schema["paths"]
     assert "/api/v1/auth/token" in schema["paths"]
     assert not any(path.startswith("/hromadas") for path in schema["paths"])
+
+
+async def test_browser_language_honours_q_values(client):
+    page = await client.get("/", headers={"accept-language": "en;q=0.1, uk;q=0.9"})
+    assert page.status_code == 200
+    assert 'lang="uk"' in page.text
+    api = await client.get("/api/v1/rounds/999999", headers={"accept-language": "uk;q=0.1, en;q=0.9"})
+    assert api.status_code in (401, 404)
+    assert any(word in api.json()["detail"].lower() for word in ("sign in", "not found", "token"))
