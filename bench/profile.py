@@ -29,10 +29,10 @@ async def profile(args: argparse.Namespace) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    from app.platform import audit
     from app.accounts.services import create_token, load_user
     from app.accounts.tables import User
     from app.asgi import create_app
+    from app.platform import audit
     from app.platform.db import engine
 
     app = create_app()

@@ -25,9 +25,9 @@ BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DATA_DIR", str(Path(__file__).resolve().parent / ".data"))
 
-from app.platform import audit  # noqa: E402
 from app.accounts.services import create_user  # noqa: E402
 from app.asgi import create_app  # noqa: E402
+from app.platform import audit  # noqa: E402
 from app.platform.db import close_engine, engine_for, migrate, prepare_engine, use_engine  # noqa: E402
 from app.platform.settings import Settings, load_settings  # noqa: E402
 from app.registry.services import BUNDLED_REGISTRY, import_registry_file  # noqa: E402

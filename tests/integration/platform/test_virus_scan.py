@@ -32,8 +32,8 @@ async def fake_clamd(port: int) -> asyncio.AbstractServer:
 
 @pytest.fixture
 async def scanning_app(database_url, tmp_path):
-    from app.platform import virus_scan
     from app.asgi import create_app
+    from app.platform import virus_scan
 
     port = free_port()
     server = await fake_clamd(port)
@@ -81,8 +81,8 @@ async def test_an_unreachable_scanner_refuses_uploads_with_503(scanning_app, use
 
 @pytest.fixture
 async def users(scanning_app):
-    from app.platform import audit
     from app.accounts.services import create_user
+    from app.platform import audit
     from tests.conftest import PASSWORD
 
     leader = await create_user(
