@@ -95,6 +95,10 @@ class SecurityHeadersMiddleware:
                     # The API docs page loads its own scripts; it keeps the other headers.
                     if name not in present and not (is_schema and name == b"content-security-policy"):
                         headers.append((name, value))
+                # What a signed-in person sees is theirs: no shared cache or back button on another's browser
+                # may keep it.
+                if scope.get("user") is not None and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

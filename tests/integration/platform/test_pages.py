@@ -1,4 +1,4 @@
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 async def test_every_page_carries_the_security_headers(client):
@@ -82,3 +82,17 @@ async def test_browser_language_honours_q_values(client):
     api = await client.get("/api/v1/rounds/999999", headers={"accept-language": "uk;q=0.1, en;q=0.9"})
     assert api.status_code in (401, 404)
     assert any(word in api.json()["detail"].lower() for word in ("sign in", "not found", "token"))
+
+
+async def test_what_a_signed_in_person_sees_is_never_stored_by_a_cache(client, users):
+    public = await client.get("/hromadas")
+    assert "no-store" not in public.headers.get("cache-control", "")
+    await login(client, users["staff"]["email"])
+    for path in ("/", "/hromadas", "/audit", "/account/tokens"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store", path
+    token = await client.post("/api/v1/auth/token", json={"email": users["staff"]["email"], "password": PASSWORD})
+    api = await client.get("/api/v1/audit", headers={"authorization": f"Bearer {token.json()['token']}"})
+    assert api.status_code == 200
+    assert api.headers["cache-control"] == "no-store"
