@@ -334,13 +334,22 @@ def out_of_range_handler(request: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("asc").warning("Value out of range on %s %s: %s", request.method, request.url.path, exc)
-    details = "A value in it is too large or too long."
+    details = i18n.gettext("A value in it is too large or too long.")
     return error_response(request, 422, i18n.gettext("The request is not valid. %(details)s", details=details))
+
+
+def nested_too_deeply_handler(request: Request, exc: RecursionError) -> Response:
+    """JSON nested deeper than the decoder recurses (msgspec raises RecursionError): the body's fault, a 400.
+    Any other RecursionError is a bug, and stays a 500."""
+    if "deserializing" not in str(exc):
+        return server_error_handler(request, exc)
+    details = i18n.gettext("The JSON is nested too deeply.")
+    return error_response(request, 400, i18n.gettext("The request is not valid. %(details)s", details=details))
 
 
 def undecodable_request_handler(request: Request, exc: UnicodeDecodeError) -> Response:
     """Litestar reads a form part without a file name as UTF-8 text and raises on other bytes: a 400."""
-    details = "A form field is not UTF-8 text; send a file as a part with a file name."
+    details = i18n.gettext("A form field is not UTF-8 text; send a file as a part with a file name.")
     return error_response(request, 400, i18n.gettext("The request is not valid. %(details)s", details=details))
 
 
@@ -484,6 +493,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             OverflowError: out_of_range_handler,
             asyncpg.DataError: out_of_range_handler,
             UnicodeDecodeError: undecodable_request_handler,
+            RecursionError: nested_too_deeply_handler,
             **dict.fromkeys(DATABASE_ERRORS, database_error_handler),
             500: server_error_handler,
         },
