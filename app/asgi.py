@@ -46,6 +46,7 @@ from app.platform import i18n, virus_scan
 from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
 from app.platform.documents import human_size
 from app.platform.errors import DomainError
+from app.platform.logs import RequestIdMiddleware
 from app.platform.sessions import API_PREFIX, SessionConfig, Sessions
 from app.platform.settings import Settings, load_settings
 from app.platform.storage import Storage, storage_for
@@ -139,7 +140,8 @@ def error_response(request: Request, status_code: int, message: str, extra: dict
         if extra:
             body["extra"] = extra
         return Response(body, status_code=status_code)
-    return Template("error.html", context={"status_code": status_code, "message": message}, status_code=status_code)
+    context = {"status_code": status_code, "message": message, "request_id": request.scope.get("request_id", "")}
+    return Template("error.html", context=context, status_code=status_code)
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
@@ -458,6 +460,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             "sessions": Provide(lambda: sessions, use_cache=True, sync_to_thread=False),
         },
         middleware=[
+            RequestIdMiddleware,
             DefineMiddleware(SecurityHeadersMiddleware, production=settings.is_production),
             DefineMiddleware(RequestContextMiddleware, sessions=sessions),
         ],
@@ -501,6 +504,9 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
         on_shutdown=[on_shutdown],
         request_max_body_size=settings.max_body_bytes,
         debug=False,
+        # The process's logging is set once, where it starts (`asc serve` hands app.platform.logs' config to
+        # uvicorn): Litestar's own would replace it with another format and no request id.
+        logging_config=None,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -210,6 +210,7 @@ def print_banner(host: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.platform.logs import logging_config
     from app.platform.settings import load_settings
 
     settings = load_settings()
@@ -227,6 +228,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(forwarded),
         forwarded_allow_ips=forwarded or None,
         log_level="info",
+        log_config=logging_config(json_lines=settings.log_format == "json"),
         server_header=False,
     )
     return 0

@@ -40,6 +40,7 @@ class Settings:
     argon2_time_cost: int = 3
     clamd_address: str = ""
     argon2_memory_kib: int = 65536
+    log_format: str = "text"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -116,6 +117,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             "(e.g. ALLOWED_HOSTS=asc.example.org), never '*'"
         )
     hosts = hosts or ("*",)
+    log_format = env.get("LOG_FORMAT", "").strip() or ("json" if app_env == "production" else "text")
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {log_format!r}")
     return Settings(
         app_env=app_env,
         data_dir=data_dir,
@@ -141,4 +145,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3),
         clamd_address=env.get("CLAMD_ADDRESS", "").strip(),
         argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65536),
+        log_format=log_format,
     )
