@@ -408,6 +408,22 @@ def session_store(settings: Settings) -> Store:
     return SessionFileStore(settings.sessions_dir, create_directories=True)
 
 
+def complete_options_allow_headers(app: Litestar) -> None:
+    """Litestar makes a path's automatic OPTIONS handler when it first registers the path, and keeps it when
+    handlers of another controller join that path later; its Allow header then leaves their methods out. Each such
+    handler is pointed at the route it now serves (the handler reads the methods of the route it closes over)."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        handler = route.route_handler_map["OPTIONS"][0]
+        function = handler.fn
+        if getattr(function, "__name__", "") != "options_handler":
+            continue
+        for cell in function.__closure__ or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
+
+
 def create_app(settings: Settings | None = None, storage: Storage | None = None) -> Litestar:
     settings = settings or load_settings()
     storage = storage or storage_for(settings)
@@ -508,6 +524,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
         # uvicorn): Litestar's own would replace it with another format and no request id.
         logging_config=None,
     )
+    complete_options_allow_headers(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.storage = storage
