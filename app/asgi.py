@@ -51,9 +51,12 @@ from app.platform.sessions import API_PREFIX, SessionConfig, Sessions
 from app.platform.settings import Settings, load_settings
 from app.platform.storage import Storage, storage_for
 from app.procurement import permissions as procurement_permissions
-from app.procurement.controllers import ProcurementApi
-from app.procurement.pages import ProjectPages
-from app.procurement.staff_pages import ProcurementStaffPages
+from app.procurement.api import ProcurementApi
+from app.procurement.pages.catalogue import CataloguePages
+from app.procurement.pages.dashboard import DashboardPages
+from app.procurement.pages.lots import LotPages
+from app.procurement.pages.project import ProjectPages
+from app.procurement.pages.projects import ProjectListPages
 from app.registry.controllers import RegistryApi, RegistryPages
 from app.scoring import permissions as scoring_permissions
 from app.scoring.controllers import ReviewApi, ScoringApi
@@ -467,7 +470,10 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             ExpertPages,
             ReviewStaffPages,
             ProjectPages,
-            ProcurementStaffPages,
+            ProjectListPages,
+            LotPages,
+            DashboardPages,
+            CataloguePages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={

@@ -8,7 +8,7 @@ from typing import Any
 from app.platform.documents import Uploader, register_owner_check
 from app.platform.i18n import _
 from app.platform.permissions import Permission, allow, deny
-from app.procurement import services
+from app.procurement.services.projects import create_projects
 from app.procurement.tables import Lot, Project
 from app.scoring.services import on_winners_confirmed
 
@@ -32,4 +32,4 @@ async def can_read_project_document(user: Uploader, document: dict[str, Any]) ->
 def register() -> None:
     register_owner_check("lot", can_read_project_document)
     register_owner_check("project", can_read_project_document)
-    on_winners_confirmed(services.create_projects)
+    on_winners_confirmed(create_projects)

@@ -1,3 +1,6 @@
+"""The shapes of the procurement API's bodies and answers (msgspec Structs), and the functions that fill the
+answers from the services' rows. Must not decide anything or read the database: they copy the fields named."""
+
 from __future__ import annotations
 
 import datetime
@@ -93,14 +96,7 @@ class ProjectSummary(msgspec.Struct):
     opened_on: datetime.date | None
 
 
-class ProjectOut(msgspec.Struct):
-    id: int
-    application: int
-    round: int
-    hromada_code: str
-    hromada_name: str
-    oblast_code: str
-    opened_on: datetime.date | None
+class ProjectOut(ProjectSummary):
     stage: str
     totals: Totals
     package: list[PackageItemOut]
@@ -233,7 +229,7 @@ class DashboardOut(msgspec.Struct):
     rate: str | None
 
 
-def _fields(struct: type[msgspec.Struct], row: dict[str, Any]) -> dict[str, Any]:
+def fields_of(struct: type[msgspec.Struct], row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in struct.__struct_fields__ if name in row}
 
 
@@ -244,9 +240,9 @@ def totals_out(totals: dict[str, Any]) -> Totals:
 def lot_out(lot: dict[str, Any]) -> LotOut:
     return LotOut(
         **{
-            **_fields(LotOut, lot),
-            "items": [LotItemOut(**_fields(LotItemOut, i)) for i in lot["items"]],
-            "deliveries": [DeliveryOut(**_fields(DeliveryOut, d)) for d in lot["deliveries"]],
+            **fields_of(LotOut, lot),
+            "items": [LotItemOut(**fields_of(LotItemOut, i)) for i in lot["items"]],
+            "deliveries": [DeliveryOut(**fields_of(DeliveryOut, d)) for d in lot["deliveries"]],
         }
     )
 
@@ -254,12 +250,12 @@ def lot_out(lot: dict[str, Any]) -> LotOut:
 def project_out(detail: dict[str, Any]) -> ProjectOut:
     project = detail["project"]
     return ProjectOut(
-        **_fields(ProjectSummary, project),
+        **fields_of(ProjectSummary, project),
         stage=detail["stage"],
         totals=totals_out(detail["totals"]),
-        package=[PackageItemOut(**_fields(PackageItemOut, p)) for p in detail["package"]],
+        package=[PackageItemOut(**fields_of(PackageItemOut, p)) for p in detail["package"]],
         lots=[lot_out(lot) for lot in detail["lots"]],
-        milestones=[MilestoneOut(**_fields(MilestoneOut, m)) for m in detail["milestones"]],
+        milestones=[MilestoneOut(**fields_of(MilestoneOut, m)) for m in detail["milestones"]],
     )
 
 
@@ -272,7 +268,7 @@ def dashboard_out(data: dict[str, Any]) -> DashboardOut:
         overdue=[OverdueOut(**o) for o in data["overdue"]],
         per_oblast=[
             OblastMoney(
-                **{**_fields(OblastMoney, o), **{k: Amounts(**o[k]) for k in ("planned", "contracted", "accepted")}}
+                **{**fields_of(OblastMoney, o), **{k: Amounts(**o[k]) for k in ("planned", "contracted", "accepted")}}
             )
             for o in data["per_oblast"]
         ],

@@ -37,3 +37,27 @@ async def winners(world, client):
         email = by_application[project["application"]]["leader_email"]
         leaders[project["id"]] = headers(await api_token(client, email))
     return Winners(w, ids, projects, leaders)
+
+
+SUPPLIER = {"name": "ТОВ «Меблі Поділля»", "edrpou": "14360570"}
+
+
+async def make_lot(winners, project_id, **overrides):
+    body = {
+        "category": "furniture",
+        "method": "prozorro",
+        "currency": "UAH",
+        "title": "Меблі для ЦНАП",
+        "items": [
+            {"description": "Стіл адміністратора", "quantity": 6, "estimate_minor": 6_000_000},
+            {"description": "Крісло", "quantity": 12, "estimate_minor": 2_000_000},
+        ],
+        **overrides,
+    }
+    response = await winners.client.post(f"/api/v1/projects/{project_id}/lots", json=body, headers=winners.staff)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def patch(winners, lot_id, body):
+    return await winners.client.patch(f"/api/v1/lots/{lot_id}", json=body, headers=winners.staff)

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 
 from app.platform.tables import StoredDocument
-from app.procurement.services import kyiv_today
+from app.procurement.services.inputs import kyiv_today
 from tests.conftest import client_for, csrf_token, login, make_settings
 from tests.integration.applications.conftest import EXE
-from tests.integration.procurement.conftest import PDF, PNG
-from tests.integration.procurement.test_procurement_api import SUPPLIER, make_lot, patch
+from tests.integration.procurement.conftest import PDF, PNG, SUPPLIER, make_lot, patch
 
 UPLOAD_LIMIT = 64 * 1024
 

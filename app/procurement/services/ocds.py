@@ -1,4 +1,5 @@
-"""A project as an Open Contracting Data Standard 1.1 release package."""
+"""A project as an Open Contracting Data Standard 1.1 release package: parties, tender lots, awards, contracts with
+their deliveries, and the milestones, with the standard's codes. Must not read the database: it maps a detail."""
 
 from __future__ import annotations
 
