@@ -77,6 +77,21 @@ def _body(data: msgspec.Struct) -> dict[str, Any]:
     return msgspec.structs.asdict(data)
 
 
+def uploading(request: Request, storage: Storage, settings: Settings) -> dict[str, Any]:
+    """Who uploads, and where to and how much: the arguments that every upload service takes besides the file."""
+    user = require_user(request)
+    return {
+        "user": user,
+        "actor": user.actor(client_address(request)),
+        "storage": storage,
+        "max_bytes": settings.max_upload_bytes,
+    }
+
+
+DocumentUpload = Annotated[DocumentUploadIn, Body(media_type=RequestEncodingType.MULTI_PART)]
+OpeningUpload = Annotated[OpeningIn, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
 class ProcurementApi(Controller):
     path = "/api/v1"
     tags = ["procurement"]
@@ -142,22 +157,15 @@ class ProcurementApi(Controller):
         summary="Attach an acceptance document or photo to a lot",
     )
     async def lot_document(
-        self,
-        request: Request,
-        storage: Storage,
-        settings: Settings,
-        lot_id: int,
-        data: Annotated[DocumentUploadIn, Body(media_type=RequestEncodingType.MULTI_PART)],
+        self, request: Request, storage: Storage, settings: Settings, lot_id: int, data: DocumentUpload
     ) -> DocumentOut:
+        file = data.file
         row = await documents.attach_lot_document(
             lot_id=lot_id,
             kind=data.kind,
-            filename=data.file.filename,
-            data=await data.file.read(),
-            user=require_user(request),
-            actor=_actor(request),
-            storage=storage,
-            max_bytes=settings.max_upload_bytes,
+            filename=file.filename,
+            data=await file.read(),
+            **uploading(request, storage, settings),
         )
         return document_out(row)
 
@@ -180,22 +188,15 @@ class ProcurementApi(Controller):
         summary="Report the opening of the centre, with a photo",
     )
     async def report_opening(
-        self,
-        request: Request,
-        storage: Storage,
-        settings: Settings,
-        project_id: int,
-        data: Annotated[OpeningIn, Body(media_type=RequestEncodingType.MULTI_PART)],
+        self, request: Request, storage: Storage, settings: Settings, project_id: int, data: OpeningUpload
     ) -> ProjectOut:
+        photo = (data.photo.filename, await data.photo.read()) if data.photo else None
         detail = await opening.report_opening(
             project_id=project_id,
             opened_on=data.opened_on,
             note=data.note,
-            photo=(data.photo.filename, await data.photo.read()) if data.photo else None,
-            user=require_user(request),
-            actor=_actor(request),
-            storage=storage,
-            max_bytes=settings.max_upload_bytes,
+            photo=photo,
+            **uploading(request, storage, settings),
         )
         return project_out(detail)
 

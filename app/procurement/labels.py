@@ -17,15 +17,13 @@ CATEGORY_LABELS = {
     "software": N_("Software"),
     "training": N_("Training"),
 }
-# How a lot is bought: as a sentence on its own (the hromada's project page) and inside a line (staff pages).
-METHOD_TITLES = {
-    "programme": N_("Bought by the programme"),
-    "prozorro": N_("Bought by the hromada through Prozorro"),
+# How a lot is bought: as a sentence on its own (the hromada's project page), and inside a line (staff pages).
+METHOD_WORDS = {
+    "programme": (N_("Bought by the programme"), N_("bought by the programme")),
+    "prozorro": (N_("Bought by the hromada through Prozorro"), N_("bought by the hromada through Prozorro")),
 }
-METHOD_LABELS = {
-    "programme": N_("bought by the programme"),
-    "prozorro": N_("bought by the hromada through Prozorro"),
-}
+METHOD_TITLES = {method: words[0] for method, words in METHOD_WORDS.items()}
+METHOD_LABELS = {method: words[1] for method, words in METHOD_WORDS.items()}
 
 LOT_STATUS_LABELS = {
     "planning": N_("planning"),
@@ -36,9 +34,6 @@ LOT_STATUS_LABELS = {
     "accepted": N_("accepted"),
     "cancelled": N_("cancelled"),
 }
-LOT_STATUS_BADGES = {"contracted": "warn", "delivered": "warn", "accepted": "ok", "cancelled": "bad"}
-# The hromada's page marks only the ends of a lot's way: accepted, or cancelled.
-LOT_END_BADGES = {"accepted": "ok", "cancelled": "bad"}
 # The buttons that move a lot to the state named.
 MOVE_LABELS = {
     "tender": N_("Announce the tender"),
@@ -50,42 +45,25 @@ MOVE_LABELS = {
 }
 
 # A project's stage: as a badge in lists (staff), as a column heading (dashboard), as the hromada's headline.
-STAGE_LABELS = {
-    "selected": N_("selected"),
-    "contracted": N_("contracted"),
-    "delivered": N_("delivered"),
-    "opened": N_("opened"),
+STAGE_WORDS = {
+    "selected": (N_("selected"), N_("Selected"), N_("Winner selected")),
+    "contracted": (N_("contracted"), N_("Contracted"), N_("Contracts signed")),
+    "delivered": (N_("delivered"), N_("Delivered"), N_("Goods delivered")),
+    "opened": (N_("opened"), N_("ASC opened"), N_("Centre opened")),
 }
-STAGE_HEADINGS = {
-    "selected": N_("Selected"),
-    "contracted": N_("Contracted"),
-    "delivered": N_("Delivered"),
-    "opened": N_("ASC opened"),
-}
-STAGE_TITLES = {
-    "selected": N_("Winner selected"),
-    "contracted": N_("Contracts signed"),
-    "delivered": N_("Goods delivered"),
-    "opened": N_("Centre opened"),
-}
-STAGE_BADGES = {"contracted": "warn", "delivered": "warn", "opened": "ok"}
-# The hromada's page marks the stages where the goods have come.
-STAGE_END_BADGES = {"opened": "ok", "delivered": "ok"}
+STAGE_LABELS = {stage: words[0] for stage, words in STAGE_WORDS.items()}
+STAGE_HEADINGS = {stage: words[1] for stage, words in STAGE_WORDS.items()}
+STAGE_TITLES = {stage: words[2] for stage, words in STAGE_WORDS.items()}
 
 # A milestone's OCDS status: in the staff's table, and on the hromada's timeline (with its marker).
-MILESTONE_STATUS_LABELS = {
-    "scheduled": N_("scheduled"),
-    "met": N_("met"),
-    "notMet": N_("not met"),
-    "partiallyMet": N_("partially met"),
+MILESTONE_WORDS = {
+    "scheduled": (N_("scheduled"), N_("Scheduled")),
+    "met": (N_("met"), N_("Met")),
+    "notMet": (N_("not met"), N_("Not met")),
+    "partiallyMet": (N_("partially met"), N_("Partly met")),
 }
-MILESTONE_BADGES = {"met": "ok", "partiallyMet": "warn", "notMet": "bad"}
-MILESTONE_TIMELINE_LABELS = {
-    "scheduled": N_("Scheduled"),
-    "met": N_("Met"),
-    "partiallyMet": N_("Partly met"),
-    "notMet": N_("Not met"),
-}
+MILESTONE_STATUS_LABELS = {status: words[0] for status, words in MILESTONE_WORDS.items()}
+MILESTONE_TIMELINE_LABELS = {status: words[1] for status, words in MILESTONE_WORDS.items()}
 MILESTONE_MARKERS = {"met": "✓", "partiallyMet": "◐", "notMet": "✗", "scheduled": "○", "overdue": "!"}
 
 DOCUMENT_KINDS = {
@@ -94,6 +72,16 @@ DOCUMENT_KINDS = {
     "other": N_("Other document"),
 }
 MONEY_LABELS = {"planned": N_("Planned"), "contracted": N_("Contracted"), "accepted": N_("Accepted")}
+
+
+# Badge colours (CSS classes ok, warn, bad) of the statuses; a status not named has a plain badge.
+LOT_STATUS_BADGES = {"contracted": "warn", "delivered": "warn", "accepted": "ok", "cancelled": "bad"}
+STAGE_BADGES = {"contracted": "warn", "delivered": "warn", "opened": "ok"}
+MILESTONE_BADGES = {"met": "ok", "partiallyMet": "warn", "notMet": "bad"}
+# The hromada's page marks only the ends of a lot's way: accepted, or cancelled.
+LOT_END_BADGES = {"accepted": "ok", "cancelled": "bad"}
+# The hromada's page marks the stages where the goods have come.
+STAGE_END_BADGES = {"opened": "ok", "delivered": "ok"}
 
 
 def label(labels: dict[str, str], key: str) -> str:

@@ -3,14 +3,14 @@ Must not decide a rule: it parses the form, calls one service and renders; a ref
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import client_address, require_user, staff_only
 from app.platform.errors import DomainError, InvalidInput
 from app.platform.i18n import _
 from app.procurement.labels import helpers
-from app.procurement.pages.forms import Form, error_field, minor, notice, texts
+from app.procurement.pages.forms import Form, Pages, error_field, minor, notice, texts
 from app.procurement.services.catalogue import add_catalogue_item, list_catalogue
 from app.procurement.tables import CATEGORIES, CURRENCIES
 
@@ -40,10 +40,7 @@ async def catalogue_page(
     )
 
 
-class CataloguePages(Controller):
-    path = "/"
-    tags = ["pages"]
-    include_in_schema = False
+class CataloguePages(Pages):
     guards = [staff_only]
 
     @get("/catalogue")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.response import File, Redirect, Template
 
 from app.accounts.auth import client_address, require_user, staff_only
@@ -16,7 +16,7 @@ from app.platform.i18n import _, pick
 from app.procurement import charts
 from app.procurement.api import XLSX, xlsx_download
 from app.procurement.labels import MONEY_LABELS, STAGE_HEADINGS, helpers
-from app.procurement.pages.forms import Form, error_field, notice, query, record_id, text, whole
+from app.procurement.pages.forms import Form, Pages, error_field, notice, query, record_id, text, whole
 from app.procurement.pages.projects import rounds_for
 from app.procurement.services.contracts import set_tolerance, tolerance_of
 from app.procurement.services.dashboard import dashboard
@@ -108,10 +108,7 @@ async def dashboard_page(
     )
 
 
-class DashboardPages(Controller):
-    path = "/"
-    tags = ["pages"]
-    include_in_schema = False
+class DashboardPages(Pages):
     guards = [staff_only]
 
     @get("/dashboard")

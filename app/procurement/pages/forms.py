@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from litestar import Controller
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -16,6 +17,16 @@ from app.platform.i18n import N_, _
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+class Pages(Controller):
+    """What the procurement pages' controllers (but the hromada's project page) share: at the site's root, and
+    out of the API's schema."""
+
+    path = "/"
+    tags = ["pages"]
+    include_in_schema = False
+
 
 # What the staff pages say after a change went through (``?done=...``).
 DONE = {

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import client_address, require_user, staff_only
 from app.platform.errors import DomainError, InvalidInput
 from app.platform.i18n import _
 from app.procurement.labels import LOT_STATUS_LABELS, amount, label
-from app.procurement.pages.forms import Form, error_field, minor, text, texts, whole
+from app.procurement.pages.forms import Form, Pages, error_field, minor, text, texts, whole
 from app.procurement.pages.projects import ITEM_ROWS, lot_form, refused_on_manage_page
 from app.procurement.services.catalogue import list_catalogue
 from app.procurement.services.deliveries import add_delivery
@@ -123,10 +123,7 @@ def _new_lot_field(error: DomainError) -> str:
     return field if field in NEW_LOT_FIELDS or field.startswith("row-") else "items"
 
 
-class LotPages(Controller):
-    path = "/"
-    tags = ["pages"]
-    include_in_schema = False
+class LotPages(Pages):
     guards = [staff_only]
 
     @post("/projects/{project_id:int}/lots", status_code=200)

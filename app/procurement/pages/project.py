@@ -19,6 +19,7 @@ from app.platform.errors import DomainError, InvalidInput, NotFound
 from app.platform.i18n import gettext, pick
 from app.platform.settings import Settings
 from app.platform.storage import Storage
+from app.procurement.api import uploading
 from app.procurement.labels import (
     CATEGORY_LABELS,
     DOCUMENT_KINDS,
@@ -226,16 +227,22 @@ async def _submit(
     request: Request,
     settings: Settings,
     project_id: int,
-    action: Callable[[], Awaitable[Any]],
+    action: Callable[[CurrentUser], Awaitable[Any]],
     *,
     form: tuple[str, dict[str, str], dict[str, str]],
     lot_id: int | None = None,
 ) -> Template | Redirect:
-    """Runs ``action``; back to the page at the lot (or the opening) when it went through, else the page again
-    with ``form`` (its anchor, its fields by the service's names, its values as sent) and the message."""
+    """Runs ``action`` for the signed-in user on the project (on its lot ``lot_id``, 404 unless the user may see
+    it); back to the page at the lot (or the opening) when it went through, else the page again with ``form``
+    (its anchor, its fields by the service's names, its values as sent) and the message."""
+    user = require_user(request)
+    if lot_id is None:
+        await get_project(project_id=project_id, user=user)
+    else:
+        await lot_of_project(project_id, lot_id, user)
     anchor, fields, values = form
     try:
-        await action()
+        await action(user)
     except DomainError as failure:
         failed = failed_form(anchor, failure, fields, values, lot_id)
         return await render_page(request, settings, project_id, failed=failed)
@@ -264,12 +271,10 @@ class ProjectPages(Controller):
     async def upload(
         self, request: Request, storage: Storage, settings: Settings, project_id: int, lot_id: int, data: MultipartForm
     ) -> Template | Redirect:
-        user = require_user(request)
-        await lot_of_project(project_id, lot_id, user)
         kind = single(data.get("kind"))
         file = upload(data.get("file"))
 
-        async def attach() -> None:
+        async def attach(user: CurrentUser) -> None:
             if kind not in DOCUMENT_KINDS:
                 raise InvalidInput(
                     gettext("Choose what the file is: an acceptance act, a delivery photo or another document."),
@@ -277,15 +282,9 @@ class ProjectPages(Controller):
                 )
             if file is None:
                 raise InvalidInput(gettext("Choose a file to upload."), extra={"field": "file"})
+            context = uploading(request, storage, settings)
             await attach_lot_document(
-                lot_id=lot_id,
-                kind=kind,
-                filename=file.filename,
-                data=await file.read(),
-                user=user,
-                actor=user.actor(client_address(request)),
-                storage=storage,
-                max_bytes=settings.max_upload_bytes,
+                lot_id=lot_id, kind=kind, filename=file.filename, data=await file.read(), **context
             )
 
         form = (f"lot-{lot_id}-document", DOCUMENT_FIELDS, {"kind": kind})
@@ -295,22 +294,16 @@ class ProjectPages(Controller):
     async def delivery(
         self, request: Request, settings: Settings, project_id: int, lot_id: int, data: Form
     ) -> Template | Redirect:
-        user = require_user(request)
-        await lot_of_project(project_id, lot_id, user)
         values = texts(data or {}, ("delivered_on", "quantity", "note"))
 
-        async def record() -> None:
+        async def record(user: CurrentUser) -> None:
             quantity = values["quantity"] or "0"
             if not quantity.isdigit():
                 raise InvalidInput(
                     gettext("The quantity must be a whole number, zero or more."), extra={"field": "quantity"}
                 )
-            await add_delivery(
-                lot_id=lot_id,
-                data={"delivered_on": values["delivered_on"], "quantity": int(quantity), "note": values["note"]},
-                user=user,
-                actor=user.actor(client_address(request)),
-            )
+            delivery = {"delivered_on": values["delivered_on"], "quantity": int(quantity), "note": values["note"]}
+            await add_delivery(lot_id=lot_id, data=delivery, user=user, actor=user.actor(client_address(request)))
 
         form = (f"lot-{lot_id}-delivery", DELIVERY_FIELDS, values)
         return await _submit(request, settings, project_id, record, form=form, lot_id=lot_id)
@@ -319,21 +312,17 @@ class ProjectPages(Controller):
     async def opening(
         self, request: Request, storage: Storage, settings: Settings, project_id: int, data: MultipartForm
     ) -> Template | Redirect:
-        user = require_user(request)
-        await get_project(project_id=project_id, user=user)
         values = texts(data, ("opened_on", "note"))
         photo = upload(data.get("photo"))
 
-        async def report() -> None:
+        async def report(_user: CurrentUser) -> None:
+            photo_file = (photo.filename, await photo.read()) if photo else None
             await report_opening(
                 project_id=project_id,
                 opened_on=values["opened_on"],
                 note=values["note"],
-                photo=(photo.filename, await photo.read()) if photo else None,
-                user=user,
-                actor=user.actor(client_address(request)),
-                storage=storage,
-                max_bytes=settings.max_upload_bytes,
+                photo=photo_file,
+                **uploading(request, storage, settings),
             )
 
         return await _submit(request, settings, project_id, report, form=("opening", OPENING_FIELDS, values))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
@@ -15,7 +15,7 @@ from app.applications import services as applications
 from app.platform.errors import DomainError
 from app.platform.i18n import N_, _, pick
 from app.procurement.labels import helpers
-from app.procurement.pages.forms import Form, error_field, major, notice, query, record_id, text, texts, whole
+from app.procurement.pages.forms import Form, Pages, error_field, major, notice, query, record_id, text, texts, whole
 from app.procurement.services.catalogue import list_catalogue
 from app.procurement.services.contracts import tolerance_of
 from app.procurement.services.documents import project_documents
@@ -180,20 +180,10 @@ async def refused_on_manage_page(
     )
 
 
-class ProjectListPages(Controller):
-    path = "/"
-    tags = ["pages"]
-    include_in_schema = False
-
+class ProjectListPages(Pages):
     @get("/projects", guards=[signed_in])
     async def projects(
-        self,
-        request: Request,
-        round: str = "",
-        oblast: str = "",
-        stage: str = "",
-        q: str = "",
-        sort: str = "",
+        self, request: Request, round: str = "", oblast: str = "", stage: str = "", q: str = "", sort: str = ""
     ) -> Template:
         user = require_user(request)
         round_id = record_id(round)

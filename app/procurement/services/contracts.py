@@ -59,12 +59,9 @@ async def set_tolerance(*, round_id: int, percent: int, actor: audit.Actor) -> N
     async with write_transaction():
         await ProcurementConfig.delete().where(ProcurementConfig.round == round_id)
         await ProcurementConfig.insert(ProcurementConfig(round=round_id, tolerance_percent=percent))
+        after = {"tolerance_percent": percent}
         await audit.record(
-            actor=actor,
-            action="procurement.tolerance",
-            object_type="round",
-            object_id=round_id,
-            after={"tolerance_percent": percent},
+            actor=actor, action="procurement.tolerance", object_type="round", object_id=round_id, after=after
         )
 
 

@@ -17,22 +17,22 @@ from app.procurement.tables import Lot
 
 
 async def store_document(
-    *,
     owner: tuple[str, int],
+    file: tuple[str, bytes],
     kind: str,
-    filename: str,
-    data: bytes,
+    *,
     user: CurrentUser,
     actor: audit.Actor,
     storage: Any,
     max_bytes: int,
     allowed_types: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A file of a lot or a project (``owner``: ("lot", id) or ("project", id)), uploaded by ``user``."""
+    """``file`` (its name and content) as a document of ``kind`` of a lot or a project (``owner``: ("lot", id) or
+    ("project", id)), uploaded by ``user``; checked by ``save_document`` (size, type, viruses)."""
     return await save_document(
         storage=storage,
-        data=data,
-        filename=filename,
+        data=file[1],
+        filename=file[0],
         uploader=Uploader(id=user.id, role=user.role, hromada_id=user.hromada_id),
         actor=actor,
         max_bytes=max_bytes,
@@ -61,16 +61,8 @@ async def attach_lot_document(
     await get_project(project_id=lot["project"], user=user)
     if lot["status"] == "cancelled":
         raise Conflict(_("The lot is cancelled: it takes no documents."))
-    return await store_document(
-        owner=("lot", lot_id),
-        kind=(kind or "acceptance")[:64],
-        filename=filename,
-        data=data,
-        user=user,
-        actor=actor,
-        storage=storage,
-        max_bytes=max_bytes,
-    )
+    upload = {"user": user, "actor": actor, "storage": storage, "max_bytes": max_bytes}
+    return await store_document(("lot", lot_id), (filename, data), (kind or "acceptance")[:64], **upload)
 
 
 def _project_documents_select(project_id: Any, lot_ids: Any) -> Any:

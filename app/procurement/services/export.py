@@ -41,10 +41,19 @@ LOT_HEADER = [
     "accepted_on",
 ]
 MILESTONE_HEADER = ["project", "key", "title", "due_date", "status", "date_met", "overdue", "value", "note"]
+# The rows' keys, in the order of the headers; amounts are shown in major units.
+LOT_KEYS = (
+    "id project category method status estimate_minor currency prozorro_id supplier_name supplier_edrpou "
+    "contract_number contract_date contract_value_minor contract_currency exchange_rate accepted_on"
+).split()
+MILESTONE_KEYS = "project key title_uk due_date status date_met overdue value note".split()
 
 
 def _major(minor: int | None) -> float | None:
     return None if minor is None else round(minor / 100, 2)
+
+
+SHOWN = {"estimate_minor": _major, "contract_value_minor": _major, "overdue": lambda overdue: "yes" if overdue else ""}
 
 
 async def export_workbook(*, round_id: int | None, path: str, today: date | None = None) -> None:
@@ -74,47 +83,15 @@ async def export_workbook(*, round_id: int | None, path: str, today: date | None
                 *[_major(totals[k]["EUR"]) for k in MONEY_KINDS],
             ]
         )
-    sheet = workbook.create_sheet("Lots")
-    sheet.append(LOT_HEADER)
-    for project_id in ids:
-        for lot in lots[project_id]:
-            sheet.append(
-                [
-                    lot["id"],
-                    project_id,
-                    lot["category"],
-                    lot["method"],
-                    lot["status"],
-                    _major(lot["estimate_minor"]),
-                    lot["currency"],
-                    lot["prozorro_id"],
-                    lot["supplier_name"],
-                    lot["supplier_edrpou"],
-                    lot["contract_number"],
-                    lot["contract_date"],
-                    _major(lot["contract_value_minor"]),
-                    lot["contract_currency"],
-                    lot["exchange_rate"],
-                    lot["accepted_on"],
-                ]
-            )
-    sheet = workbook.create_sheet("Milestones")
-    sheet.append(MILESTONE_HEADER)
-    for project_id in ids:
-        for milestone in milestones[project_id]:
-            sheet.append(
-                [
-                    project_id,
-                    milestone["key"],
-                    milestone["title_uk"],
-                    milestone["due_date"],
-                    milestone["status"],
-                    milestone["date_met"],
-                    "yes" if milestone["overdue"] else "",
-                    milestone["value"],
-                    milestone["note"],
-                ]
-            )
+    for title, header, keys, rows_of in (
+        ("Lots", LOT_HEADER, LOT_KEYS, lots),
+        ("Milestones", MILESTONE_HEADER, MILESTONE_KEYS, milestones),
+    ):
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for project_id in ids:
+            for row in rows_of[project_id]:
+                sheet.append([SHOWN[key](row[key]) if key in SHOWN else row[key] for key in keys])
     workbook.save(path)
 
 

@@ -38,17 +38,8 @@ async def report_opening(
     if day > kyiv_today():  # checked before the photo is stored, so a refused report leaves no file behind
         raise InvalidInput(_("The opening date cannot be in the future."), extra={"field": "opened_on"})
     if photo is not None:
-        await store_document(
-            owner=("project", project_id),
-            kind=OPENING_PHOTO,
-            filename=photo[0],
-            data=photo[1],
-            user=user,
-            actor=actor,
-            storage=storage,
-            max_bytes=max_bytes,
-            allowed_types=IMAGE_TYPES,
-        )
+        upload = {"user": user, "actor": actor, "storage": storage, "max_bytes": max_bytes}
+        await store_document(("project", project_id), photo, OPENING_PHOTO, allowed_types=IMAGE_TYPES, **upload)
     await set_milestone(
         project_id=project_id,
         key=OPENING,
