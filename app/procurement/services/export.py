@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 
+from app.platform.cells import xlsx_row
 from app.procurement.services.dashboard import dashboard
 from app.procurement.services.lots import lots_of
 from app.procurement.services.milestones import milestones_of
@@ -71,17 +72,20 @@ async def export_workbook(*, round_id: int | None, path: str, today: date | None
     for project in data["projects"]:
         totals = project_totals({project["id"]: lots[project["id"]]}, rate)
         sheet.append(
-            [
-                project["id"],
-                project["hromada_code"],
-                project["hromada_name"],
-                project["oblast_name_uk"],
-                project["round_title_uk"],
-                project["stage"],
-                project["opened_on"],
-                *[_major(totals[k]["UAH"]) for k in MONEY_KINDS],
-                *[_major(totals[k]["EUR"]) for k in MONEY_KINDS],
-            ]
+            xlsx_row(
+                sheet,
+                [
+                    project["id"],
+                    project["hromada_code"],
+                    project["hromada_name"],
+                    project["oblast_name_uk"],
+                    project["round_title_uk"],
+                    project["stage"],
+                    project["opened_on"],
+                    *[_major(totals[k]["UAH"]) for k in MONEY_KINDS],
+                    *[_major(totals[k]["EUR"]) for k in MONEY_KINDS],
+                ],
+            )
         )
     for title, header, keys, rows_of in (
         ("Lots", LOT_HEADER, LOT_KEYS, lots),
@@ -91,7 +95,7 @@ async def export_workbook(*, round_id: int | None, path: str, today: date | None
         sheet.append(header)
         for project_id in ids:
             for row in rows_of[project_id]:
-                sheet.append([SHOWN[key](row[key]) if key in SHOWN else row[key] for key in keys])
+                sheet.append(xlsx_row(sheet, [SHOWN[key](row[key]) if key in SHOWN else row[key] for key in keys]))
     workbook.save(path)
 
 
