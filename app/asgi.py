@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 import jinja2
-import msgspec
 from litestar import Litestar, Request, Response
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
@@ -35,9 +34,10 @@ from litestar.stores.file import FileStore, _safe_file_name
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.api import AccountApi
 from app.accounts.auth import RequestContextMiddleware, admin_only, signed_in, staff_only
-from app.accounts.controllers import AccountApi, AccountPages
-from app.accounts.services import configure_password_hashing
+from app.accounts.pages import AccountPages
+from app.accounts.services.passwords import configure_password_hashing
 from app.applications import permissions as application_permissions
 from app.applications.controllers import ApplicationApi, ProgrammeApi, RoundApi
 from app.applications.pages import ApplicationPages
@@ -45,7 +45,7 @@ from app.applications.round_pages import RoundPages
 from app.platform import i18n, virus_scan
 from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
 from app.platform.documents import human_size
-from app.platform.errors import DomainError
+from app.platform.errors import DomainError, ErrorOut
 from app.platform.logs import RequestIdMiddleware
 from app.platform.sessions import API_PREFIX, SessionConfig, Sessions
 from app.platform.settings import Settings, load_settings
@@ -148,7 +148,9 @@ def error_response(request: Request, status_code: int, message: str, extra: dict
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    return error_response(request, exc.status_code, exc.message, exc.extra)
+    response = error_response(request, exc.status_code, exc.message, exc.extra)
+    response.headers.update(exc.headers)  # e.g. the WWW-Authenticate of a 401
+    return response
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
@@ -245,14 +247,6 @@ def database_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(
         request, 503, i18n.gettext("The database is unavailable right now. Please try again in a few minutes.")
     )
-
-
-class ErrorOut(msgspec.Struct):
-    """The body of every error of the API, as ``error_response`` writes it."""
-
-    status_code: int
-    detail: str
-    extra: dict[str, Any] | None = None
 
 
 BEARER = "BearerToken"

@@ -69,7 +69,7 @@ def cmd_import_hromadas(args: argparse.Namespace) -> int:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from app.accounts.services import create_user
+    from app.accounts.services.users import create_user
 
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
@@ -97,7 +97,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 
 async def seed_demo() -> list[tuple[str, str, str]]:
-    from app.accounts.services import create_user
+    from app.accounts.services.users import create_user
     from app.accounts.tables import User
     from app.registry.tables import Hromada
 

@@ -29,7 +29,8 @@ async def profile(args: argparse.Namespace) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    from app.accounts.services import create_token, load_user
+    from app.accounts.services.tokens import create_token
+    from app.accounts.services.users import load_user
     from app.accounts.tables import User
     from app.asgi import create_app
     from app.platform import audit

@@ -25,7 +25,7 @@ BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DATA_DIR", str(Path(__file__).resolve().parent / ".data"))
 
-from app.accounts.services import create_user  # noqa: E402
+from app.accounts.services.users import create_user  # noqa: E402
 from app.asgi import create_app  # noqa: E402
 from app.platform import audit  # noqa: E402
 from app.platform.db import close_engine, engine_for, migrate, prepare_engine, use_engine  # noqa: E402

@@ -7,7 +7,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.accounts.services import CurrentUser, load_user, user_for_token
+from app.accounts.services.tokens import user_for_token
+from app.accounts.services.users import CurrentUser, load_user
 from app.platform.i18n import DEFAULT_LOCALE, LANGUAGE_COOKIE, LOCALES, N_, _, negotiate, set_locale
 from app.platform.sessions import API_PREFIX, SESSION_COOKIE, Sessions
 

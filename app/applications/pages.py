@@ -16,7 +16,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.applications import services
 from app.platform.documents import human_size, read_document
 from app.platform.errors import Conflict, DomainError, InvalidInput

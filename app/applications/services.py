@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.query.methods.select import Count as PiccoloCount
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.applications import eligibility
 from app.applications.forms import (
     DEFAULT_DOCUMENT_KINDS,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.accounts.tables import User
 from app.applications.services import get_round
 from app.applications.tables import Application, Round

@@ -14,8 +14,8 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import client_address, current_user, require_user, signed_in, staff_only
-from app.accounts.controllers import safe_next
-from app.accounts.services import CurrentUser
+from app.accounts.pages import safe_next
+from app.accounts.services.users import CurrentUser
 from app.platform import audit, documents
 from app.platform.db import ping
 from app.platform.i18n import LANGUAGE_COOKIE, LOCALES

@@ -21,7 +21,8 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from app.accounts.services import create_token, load_user
+from app.accounts.services.tokens import create_token
+from app.accounts.services.users import load_user
 from app.accounts.tables import User
 from app.asgi import create_app
 from app.platform import audit

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.accounts.services import CurrentUser, create_token, create_user, load_user
+from app.accounts.services.tokens import create_token
+from app.accounts.services.users import CurrentUser, create_user, load_user
 from app.applications import services as applications
 from app.platform import audit
 from app.platform.settings import Settings
@@ -132,7 +133,8 @@ async def bulk_leaders(n: int, *, offset: int = 0) -> list[dict[str, Any]]:
     import hashlib
     import secrets
 
-    from app.accounts.services import TOKEN_PREFIX, hash_password
+    from app.accounts.services.passwords import hash_password
+    from app.accounts.services.tokens import TOKEN_PREFIX
     from app.accounts.tables import ApiToken, User
 
     hromadas = await Hromada.select(Hromada.id, Hromada.code).order_by(Hromada.code).offset(offset).limit(n)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.accounts.services import create_user
+from app.accounts.services.users import create_user
 from app.platform import audit
 from app.platform.tables import StoredDocument
 from app.procurement.tables import Lot

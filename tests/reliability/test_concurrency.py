@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from app.accounts.services import load_user
+from app.accounts.services.users import load_user
 from app.applications import services as applications
 from app.applications.tables import Application, ApplicationRevision, Round
 from app.platform import audit

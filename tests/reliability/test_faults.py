@@ -353,7 +353,7 @@ WRITER = textwrap.dedent(
     """
     import asyncio, os, sys
 
-    from app.accounts.services import load_user
+    from app.accounts.services.users import load_user
     from app.applications import services
     from app.platform.db import engine_for, prepare_engine, use_engine
     from app.platform.settings import load_settings
@@ -470,7 +470,7 @@ async def test_a_writer_killed_mid_write_leaves_the_database_consistent(app, set
 
     # The database takes writes again at once: no lock was left behind by the killed process.
     application_id, user_id = pairs[0]
-    from app.accounts.services import load_user
+    from app.accounts.services.users import load_user
 
     user = await load_user(user_id)
     saved = await asyncio.wait_for(

@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import client_address, require_user, signed_in
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.applications.pages import FILE_ACCEPT
 from app.platform.documents import DEFAULT_ALLOWED_TYPES, IMAGE_TYPES, human_size
 from app.platform.errors import DomainError, InvalidInput, NotFound

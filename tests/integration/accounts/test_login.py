@@ -86,8 +86,24 @@ async def test_wrong_password_and_unknown_email_get_the_same_status_and_message(
 async def test_the_api_also_answers_wrong_password_and_unknown_email_identically(client, users):
     wrong = await client.post("/api/v1/auth/token", json={"email": users["leader"]["email"], "password": WRONG})
     unknown = await client.post("/api/v1/auth/token", json={"email": "nobody@test.asc", "password": WRONG})
-    assert wrong.status_code == unknown.status_code == 422
+    assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
+
+
+async def test_wrong_credentials_on_the_api_are_401_with_the_bearer_challenge_in_both_languages(client, users):
+    messages = {
+        "uk": "Неправильна адреса електронної пошти або пароль. Перевірте обидва поля й спробуйте ще раз.",
+        "en": "The email or password is wrong. Check both and try again.",
+    }
+    for language, message in messages.items():
+        response = await client.post(
+            "/api/v1/auth/token",
+            json={"email": users["leader"]["email"], "password": WRONG},
+            headers={"accept-language": language},
+        )
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json() == {"status_code": 401, "detail": message}
 
 
 async def test_email_is_matched_without_regard_to_case_or_spaces(client, users):
@@ -382,4 +398,4 @@ async def test_an_absurdly_long_email_is_just_a_wrong_login(client, users):
         assert response.status_code == 400
         assert error_notice(response) == "The email or password is wrong. Check both and try again."
     api = await client.post("/api/v1/auth/token", json={"email": "b" * 300 + "@test.asc", "password": WRONG})
-    assert api.status_code == 422
+    assert api.status_code == 401

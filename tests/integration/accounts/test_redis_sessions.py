@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.accounts.services import create_user
+from app.accounts.services.users import create_user
 from app.asgi import create_app
 from app.platform import audit
 from app.platform.sessions import SESSION_COOKIE

@@ -97,7 +97,7 @@ async def test_nobody_revokes_or_sees_another_persons_tokens(client, users):
 
 
 async def test_a_deactivated_users_tokens_stop_working(client, users):
-    from app.accounts.services import set_user_active
+    from app.accounts.services.users import set_user_active
     from app.platform import audit
 
     token = await api_token(client, users["expert"]["email"])

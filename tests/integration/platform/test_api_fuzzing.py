@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.auths import AuthStorage
 
-from app.accounts.services import create_user
+from app.accounts.services.users import create_user
 from app.asgi import create_app
 from app.platform import audit
 from app.platform.db import close_engine, engine_for, prepare_engine, use_engine

@@ -81,7 +81,7 @@ async def test_an_unreachable_scanner_refuses_uploads_with_503(scanning_app, use
 
 @pytest.fixture
 async def users(scanning_app):
-    from app.accounts.services import create_user
+    from app.accounts.services.users import create_user
     from app.platform import audit
     from tests.conftest import PASSWORD
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts.services import create_user, load_user
+from app.accounts.services.users import create_user, load_user
 from app.applications import services as applications
 from app.platform import audit
 from app.registry.tables import Hromada

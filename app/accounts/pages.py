@@ -1,17 +1,21 @@
+"""The accounts' pages: signing in and out, one's API tokens, and the administrators' list of users.
+
+Must not touch: the JSON API (api.py) or any rule of its own: each handler parses the form, calls a service, renders."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from app.accounts import services
 from app.accounts.auth import admin_only, client_address, require_user, signed_in
-from app.accounts.schemas import MeOut, TokenCreated, TokenOut, TokenRequest, UserCreate, UserOut
+from app.accounts.services.login import authenticate, login_limits
+from app.accounts.services.tokens import create_token, list_tokens, revoke_token
+from app.accounts.services.users import create_user, list_users
 from app.accounts.tables import ROLES
 from app.platform.errors import DomainError
 from app.platform.sessions import Sessions
@@ -28,16 +32,6 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
-
-
-def login_limits(settings: Settings) -> services.LoginLimits:
-    from datetime import timedelta
-
-    return services.LoginLimits(
-        max_failures_per_account=settings.login_max_failures_per_account,
-        max_failures_per_address=settings.login_max_failures_per_address,
-        window=timedelta(minutes=settings.login_window_minutes),
-    )
 
 
 class AccountPages(Controller):
@@ -61,7 +55,7 @@ class AccountPages(Controller):
         email = str(data.get("email", ""))
         target = safe_next(str(data.get("next", "/")))
         try:
-            user = await services.authenticate(
+            user = await authenticate(
                 email=email,
                 password=str(data.get("password", "")),
                 address=client_address(request),
@@ -86,29 +80,27 @@ class AccountPages(Controller):
     @get("/account/tokens", guards=[signed_in])
     async def tokens_page(self, request: Request) -> Template:
         user = require_user(request)
-        return Template("accounts/tokens.html", context={"tokens": await services.list_tokens(user=user), "new": None})
+        return Template("accounts/tokens.html", context={"tokens": await list_tokens(user=user), "new": None})
 
     @post("/account/tokens", guards=[signed_in], status_code=200)
     async def tokens_create(self, request: Request, data: Annotated[dict[str, Any], FormBody]) -> Template:
         user = require_user(request)
-        created = await services.create_token(
+        created = await create_token(
             user=user, name=str(data.get("name", "")), actor=user.actor(client_address(request))
         )
-        return Template(
-            "accounts/tokens.html", context={"tokens": await services.list_tokens(user=user), "new": created}
-        )
+        return Template("accounts/tokens.html", context={"tokens": await list_tokens(user=user), "new": created})
 
     @post("/account/tokens/{token_id:int}/revoke", guards=[signed_in], status_code=303)
     async def tokens_revoke(self, request: Request, token_id: int) -> Redirect:
         user = require_user(request)
-        await services.revoke_token(user=user, token_id=token_id, actor=user.actor(client_address(request)))
+        await revoke_token(user=user, token_id=token_id, actor=user.actor(client_address(request)))
         return Redirect("/account/tokens", status_code=303)
 
     @get("/admin/users", guards=[admin_only])
     async def users_page(self) -> Template:
         return Template(
             "accounts/users.html",
-            context={"users": await services.list_users(), "roles": ROLES, "error": None, "form": {}},
+            context={"users": await list_users(), "roles": ROLES, "error": None, "form": {}},
         )
 
     @post("/admin/users", guards=[admin_only], status_code=200)
@@ -116,7 +108,7 @@ class AccountPages(Controller):
         user = require_user(request)
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         try:
-            await services.create_user(
+            await create_user(
                 email=form.get("email", ""),
                 name=form.get("name", ""),
                 role=form.get("role", ""),
@@ -128,70 +120,7 @@ class AccountPages(Controller):
             form.pop("password", None)
             return Template(
                 "accounts/users.html",
-                context={"users": await services.list_users(), "roles": ROLES, "error": error, "form": form},
+                context={"users": await list_users(), "roles": ROLES, "error": error, "form": form},
                 status_code=error.status_code,
             )
         return Redirect("/admin/users", status_code=303)
-
-
-class AccountApi(Controller):
-    path = "/api/v1"
-    tags = ["accounts"]
-
-    @post(
-        "/auth/token",
-        status_code=HTTP_201_CREATED,
-        summary="Exchange email and password for a bearer token",
-        opt={"errors": (429,)},
-    )
-    async def issue_token(self, request: Request, settings: Settings, data: TokenRequest) -> TokenCreated:
-        user = await services.authenticate(
-            email=data.email, password=data.password, address=client_address(request), limits=login_limits(settings)
-        )
-        created = await services.create_token(user=user, name=data.name, actor=user.actor(client_address(request)))
-        return TokenCreated(id=created["id"], token=created["token"], name=created["name"])
-
-    @get("/auth/tokens", guards=[signed_in], summary="Your API tokens")
-    async def list_tokens(self, request: Request) -> list[TokenOut]:
-        rows = await services.list_tokens(user=require_user(request))
-        return [TokenOut(**row) for row in rows]
-
-    @delete(
-        "/auth/tokens/{token_id:int}", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Revoke a token"
-    )
-    async def revoke_token(self, request: Request, token_id: int) -> None:
-        user = require_user(request)
-        await services.revoke_token(user=user, token_id=token_id, actor=user.actor(client_address(request)))
-
-    @get("/me", guards=[signed_in], summary="Who the token belongs to")
-    async def me(self, request: Request) -> MeOut:
-        user = require_user(request)
-        return MeOut(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            hromada_code=user.hromada_code,
-            locale=user.locale,
-        )
-
-    @get("/users", guards=[admin_only], summary="All users (administrators)")
-    async def list_users(self) -> list[UserOut]:
-        return [
-            UserOut(id=u["id"], email=u["email"], name=u["name"], role=u["role"], hromada_code=u["hromada_code"])
-            for u in await services.list_users()
-        ]
-
-    @post("/users", guards=[admin_only], status_code=HTTP_201_CREATED, summary="Create a user (administrators)")
-    async def create_user(self, request: Request, data: UserCreate) -> UserOut:
-        user = require_user(request)
-        created = await services.create_user(
-            email=data.email,
-            name=data.name,
-            role=data.role,
-            password=data.password,
-            hromada_code=data.hromada_code,
-            locale=data.locale,
-            actor=user.actor(client_address(request)),
-        )
-        return UserOut(**created)

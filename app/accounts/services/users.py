@@ -1,0 +1,159 @@
+"""Users: who they are (CurrentUser, as every request sees them), creating them, listing them, (de)activating them.
+
+Must not touch: passwords beyond hashing a new one (passwords.py), signing in (login.py) or tokens (tokens.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.accounts.services.passwords import hash_password, validate_password
+from app.accounts.tables import ROLES, User
+from app.platform import audit
+from app.platform.db import KeyLookup, engine, write_transaction
+from app.platform.errors import Conflict, InvalidInput, NotFound
+from app.platform.i18n import _
+from app.registry.tables import Hromada
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # User.email and LoginAttempt.account are Varchar(254)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in person, as every request and permission sees them."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    hromada_id: int | None
+    hromada_code: str | None
+    locale: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    def actor(self, address: str = "") -> audit.Actor:
+        return audit.Actor(id=self.id, label=self.email, address=address)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# Every page asks this (every API call, tokens' _USER_BY_TOKEN): plain SQL, built once, instead of an ORM query
+# compiled per request (Piccolo's joins cost more to build than SQLite takes to answer them).
+USER_COLUMNS = "u.id AS user_id, u.email, u.name, u.role, u.hromada, h.code AS hromada_code, u.locale, u.is_active"
+_USER_BY_ID = f'SELECT {USER_COLUMNS} FROM "app_user" u LEFT JOIN "hromada" h ON h.id = u.hromada WHERE u.id = {{}}'
+
+
+def current_user_from_row(row: dict[str, Any]) -> CurrentUser:
+    return CurrentUser(
+        id=row["user_id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        hromada_id=row["hromada"],
+        hromada_code=row["hromada_code"],
+        locale=row["locale"],
+    )
+
+
+async def load_user(user_id: int) -> CurrentUser | None:
+    rows = await engine().run_querystring(KeyLookup(_USER_BY_ID, user_id))
+    if not rows or not rows[0]["is_active"]:
+        return None
+    return current_user_from_row(rows[0])
+
+
+async def create_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    hromada_code: str | None = None,
+    locale: str = "uk",
+    actor: audit.Actor,
+) -> dict[str, Any]:
+    email = normalise_email(email)
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
+        raise InvalidInput(_("Enter a valid email address."), extra={"field": "email"})
+    if not (name or "").strip():
+        raise InvalidInput(_("Enter the person's name."), extra={"field": "name"})
+    if len(name.strip()) > 200:
+        raise InvalidInput(_("The name is too long: at most 200 characters."), extra={"field": "name"})
+    if role not in ROLES:
+        raise InvalidInput(_("The role must be one of: %(roles)s.", roles=", ".join(ROLES)), extra={"field": "role"})
+    validate_password(password)
+    hromada_id = None
+    if role == "applicant":
+        if not hromada_code:
+            raise InvalidInput(
+                _("A hromada leader must be bound to a hromada: give its code."), extra={"field": "hromada"}
+            )
+        hromada = await Hromada.select(Hromada.id).where(Hromada.code == hromada_code).first()
+        if hromada is None:
+            raise NotFound(_("There is no hromada with the code %(code)s in the registry.", code=hromada_code))
+        hromada_id = hromada["id"]
+    elif hromada_code:
+        raise InvalidInput(_("Only a hromada leader (applicant) is bound to a hromada."), extra={"field": "hromada"})
+    password_hash = hash_password(password)
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise Conflict(_("A user with this email already exists."), extra={"field": "email"})
+        user = User(
+            email=email,
+            name=name.strip(),
+            role=role,
+            hromada=hromada_id,
+            password_hash=password_hash,
+            locale=locale if locale in ("uk", "en") else "uk",
+        )
+        await user.save()
+        await audit.record(
+            actor=actor,
+            action="user.create",
+            object_type="user",
+            object_id=user.id,
+            after={"email": email, "name": user.name, "role": role, "hromada": hromada_code},
+        )
+    return {"id": user.id, "email": email, "name": user.name, "role": role, "hromada_code": hromada_code}
+
+
+async def list_users() -> list[dict[str, Any]]:
+    return (
+        await User.select(
+            User.id,
+            User.email,
+            User.name,
+            User.role,
+            User.is_active,
+            User.hromada.code.as_alias("hromada_code"),
+            User.hromada.name.as_alias("hromada_name"),
+            User.created_at,
+        )
+        .order_by(User.role)
+        .order_by(User.email)
+    )
+
+
+async def set_user_active(*, user_id: int, active: bool, actor: audit.Actor) -> None:
+    async with write_transaction():
+        row = await User.select(User.is_active).where(User.id == user_id).first()
+        if row is None:
+            raise NotFound(_("There is no such user."))
+        if row["is_active"] == active:
+            return
+        await User.update({User.is_active: active}).where(User.id == user_id)
+        await audit.record(
+            actor=actor,
+            action="user.activate" if active else "user.deactivate",
+            object_type="user",
+            object_id=user_id,
+            before={"is_active": row["is_active"]},
+            after={"is_active": active},
+        )
