@@ -62,7 +62,8 @@ from app.scoring import permissions as scoring_permissions
 from app.scoring.controllers import ReviewApi, ScoringApi
 from app.scoring.pages import ExpertPages
 from app.scoring.staff_pages import ReviewStaffPages
-from app.site.controllers import CoreApi, CorePages
+from app.site.api import CoreApi
+from app.site.pages import CorePages
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

@@ -36,9 +36,9 @@ from app.applications.schemas import (
     verdict_out,
 )
 from app.platform.documents import read_document
+from app.platform.downloads import DOCUMENT_TYPES, attachment
 from app.platform.i18n import get_locale
 from app.platform.storage import Storage
-from app.site.controllers import DOCUMENT_TYPES, attachment
 
 
 async def application_response(row: dict[str, Any]) -> ApplicationOut:
@@ -326,7 +326,7 @@ class ApplicationApi(Controller):
     async def download(self, request: Request, storage: Storage, application_id: int, document_id: int) -> Response:
         user = require_user(request)
         await services.get_application_document(application_id=application_id, document_id=document_id, user=user)
-        from app.site.controllers import uploader
+        from app.accounts.services.users import uploader
 
         document, content = await read_document(storage=storage, document_id=document_id, user=uploader(user))
         return attachment(document, content)

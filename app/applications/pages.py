@@ -16,13 +16,13 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.accounts.services.users import CurrentUser
+from app.accounts.services.users import CurrentUser, uploader
 from app.applications import services
 from app.platform.documents import human_size, read_document
+from app.platform.downloads import attachment
 from app.platform.errors import Conflict, DomainError, InvalidInput
 from app.platform.i18n import N_, format_day, format_kyiv, format_number, gettext, pick, to_kyiv
 from app.platform.storage import Storage
-from app.site.controllers import attachment, uploader
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 MultipartBody = Body(media_type=RequestEncodingType.MULTI_PART)

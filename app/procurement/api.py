@@ -59,7 +59,7 @@ from app.procurement.services import (
     projects,
 )
 from app.procurement.services.inputs import parse_date
-from app.site.controllers import DocumentOut, document_out
+from app.site.schemas import DocumentOut, document_out
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

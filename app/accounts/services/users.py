@@ -10,7 +10,7 @@ from typing import Any
 
 from app.accounts.services.passwords import hash_password, validate_password
 from app.accounts.tables import ROLES, User
-from app.platform import audit
+from app.platform import audit, documents
 from app.platform.db import KeyLookup, engine, write_transaction
 from app.platform.errors import Conflict, InvalidInput, NotFound
 from app.platform.i18n import _
@@ -157,3 +157,8 @@ async def set_user_active(*, user_id: int, active: bool, actor: audit.Actor) -> 
             before={"is_active": row["is_active"]},
             after={"is_active": active},
         )
+
+
+def uploader(user: CurrentUser) -> documents.Uploader:
+    """Who is uploading or reading a document, as the platform's documents judge it."""
+    return documents.Uploader(id=user.id, role=user.role, hromada_id=user.hromada_id)
