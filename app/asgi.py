@@ -57,7 +57,8 @@ from app.procurement.pages.dashboard import DashboardPages
 from app.procurement.pages.lots import LotPages
 from app.procurement.pages.project import ProjectPages
 from app.procurement.pages.projects import ProjectListPages
-from app.registry.controllers import RegistryApi, RegistryPages
+from app.registry.api import RegistryApi
+from app.registry.pages import RegistryPages
 from app.scoring import permissions as scoring_permissions
 from app.scoring.controllers import ReviewApi, ScoringApi
 from app.scoring.pages import ExpertPages

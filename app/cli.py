@@ -53,7 +53,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_hromadas(args: argparse.Namespace) -> int:
-    from app.registry.services import RegistryFileError, import_registry_file
+    from app.registry.services.imports import RegistryFileError, import_registry_file
 
     _connect()
     try:

@@ -30,7 +30,7 @@ from app.asgi import create_app  # noqa: E402
 from app.platform import audit  # noqa: E402
 from app.platform.db import close_engine, engine_for, migrate, prepare_engine, use_engine  # noqa: E402
 from app.platform.settings import Settings, load_settings  # noqa: E402
-from app.registry.services import BUNDLED_REGISTRY, import_registry_file  # noqa: E402
+from app.registry.services.imports import BUNDLED_REGISTRY, import_registry_file  # noqa: E402
 
 IS_POSTGRES = BASE_DATABASE_URL.startswith(("postgres://", "postgresql://"))
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

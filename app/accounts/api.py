@@ -4,6 +4,7 @@ Must not touch: pages or sessions (pages.py), nor any rule of its own: each hand
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -15,6 +16,7 @@ from app.accounts.services.tokens import create_token, list_tokens, revoke_token
 from app.accounts.services.users import create_user, list_users
 from app.platform.errors import ErrorOut
 from app.platform.settings import Settings
+from app.platform.structs import struct_from
 
 WRONG_CREDENTIALS = ResponseSpec(
     ErrorOut,
@@ -40,7 +42,7 @@ class AccountApi(Controller):
             email=data.email, password=data.password, address=client_address(request), limits=login_limits(settings)
         )
         created = await create_token(user=user, name=data.name, actor=user.actor(client_address(request)))
-        return TokenCreated(id=created["id"], token=created["token"], name=created["name"])
+        return struct_from(TokenCreated, created)
 
     @get("/auth/tokens", guards=[signed_in], summary="Your API tokens")
     async def list_tokens(self, request: Request) -> list[TokenOut]:
@@ -56,33 +58,14 @@ class AccountApi(Controller):
 
     @get("/me", guards=[signed_in], summary="Who the token belongs to")
     async def me(self, request: Request) -> MeOut:
-        user = require_user(request)
-        return MeOut(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            hromada_code=user.hromada_code,
-            locale=user.locale,
-        )
+        return struct_from(MeOut, require_user(request))
 
     @get("/users", guards=[admin_only], summary="All users (administrators)")
     async def list_users(self) -> list[UserOut]:
-        return [
-            UserOut(id=u["id"], email=u["email"], name=u["name"], role=u["role"], hromada_code=u["hromada_code"])
-            for u in await list_users()
-        ]
+        return [struct_from(UserOut, row) for row in await list_users()]
 
     @post("/users", guards=[admin_only], status_code=HTTP_201_CREATED, summary="Create a user (administrators)")
     async def create_user(self, request: Request, data: UserCreate) -> UserOut:
         user = require_user(request)
-        created = await create_user(
-            email=data.email,
-            name=data.name,
-            role=data.role,
-            password=data.password,
-            hromada_code=data.hromada_code,
-            locale=data.locale,
-            actor=user.actor(client_address(request)),
-        )
+        created = await create_user(**msgspec.structs.asdict(data), actor=user.actor(client_address(request)))
         return UserOut(**created)

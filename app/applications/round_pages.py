@@ -32,7 +32,7 @@ from app.platform.documents import human_size
 from app.platform.errors import DomainError, InvalidInput, NotFound
 from app.platform.i18n import N_, _, format_kyiv, get_locale, kyiv_local_input
 from app.platform.i18n import translate_plural as ngettext
-from app.registry import services as registry
+from app.registry.services import queries as registry
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 PAGE_SIZE = 25

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from piccolo.table import Table
+
+from app.platform.db import write_transaction
 from app.platform.tables import AuditEntry
 
 
@@ -55,31 +59,34 @@ async def record(
     )
 
 
+async def save_new(row: Table, *, actor: Actor, action: str, object_type: str, after: dict[str, Any]) -> None:
+    """Save a new row and record its creation (under its new id) in one write transaction, or in the caller's."""
+    async with write_transaction():
+        await row.save()
+        await record(actor=actor, action=action, object_type=object_type, object_id=row.id, after=after)
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields whose value differs, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+# How each filter of the audit log narrows it: the first three match exactly, the actor by a part of its label.
+_FILTERS = {
+    "action": lambda value: AuditEntry.action == value,
+    "object_type": lambda value: AuditEntry.object_type == value,
+    "object_id": lambda value: AuditEntry.object_id == value,
+    "actor": lambda value: AuditEntry.actor.like(f"%{value.lower()}%"),
+}
+
+
 async def search(
-    *,
-    action: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    actor: str = "",
-    limit: int = 50,
-    offset: int = 0,
+    *, filters: Mapping[str, str] | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
-    """Entries newest first, filtered; with the total count of matching entries."""
-    conditions = []
-    if action:
-        conditions.append(AuditEntry.action == action)
-    if object_type:
-        conditions.append(AuditEntry.object_type == object_type)
-    if object_id:
-        conditions.append(AuditEntry.object_id == object_id)
-    if actor:
-        conditions.append(AuditEntry.actor.like(f"%{actor.lower()}%"))
+    """Entries newest first, narrowed by the filters given (action, object_type, object_id, actor; an empty value
+    does not narrow); with the total count of matching entries."""
+    conditions = [_FILTERS[name](value) for name, value in (filters or {}).items() if value]
     query = AuditEntry.select().order_by(AuditEntry.id, ascending=False).limit(limit).offset(offset)
     count = AuditEntry.count()
     for condition in conditions:

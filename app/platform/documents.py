@@ -12,7 +12,6 @@ from typing import Any
 import filetype
 
 from app.platform import audit
-from app.platform.db import write_transaction
 from app.platform.errors import InvalidInput, NotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedType
 from app.platform.i18n import _, format_number
 from app.platform.permissions import Permission, allow, deny
@@ -146,21 +145,19 @@ async def save_document(
         kind=kind,
     )
     try:
-        async with write_transaction():
-            await document.save()
-            await audit.record(
-                actor=actor,
-                action="document.upload",
-                object_type="document",
-                object_id=document.id,
-                after={
-                    "filename": document.original_filename,
-                    "size_bytes": len(data),
-                    "owner_type": owner_type,
-                    "owner_id": owner_id,
-                    "kind": kind,
-                },
-            )
+        await audit.save_new(
+            document,
+            actor=actor,
+            action="document.upload",
+            object_type="document",
+            after={
+                "filename": document.original_filename,
+                "size_bytes": len(data),
+                "owner_type": owner_type,
+                "owner_id": owner_id,
+                "kind": kind,
+            },
+        )
     except BaseException:
         # The record was not written: remove the object so storage holds nothing unaccounted for.
         try:

@@ -1,11 +1,24 @@
+"""The registry's records: a hromada as a file states it (for the import) and as the API shows it, and an oblast.
+
+Must not touch: how they are read, stored or found (services/)."""
+
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import msgspec
+from litestar.params import Parameter
+
+from app.platform.structs import struct_from
+
+# The hromada types a page or the API may filter by (empty: any).
+HromadaType = Annotated[str, Parameter(pattern="^(|urban|settlement|rural)$", description="urban, settlement or rural")]
 
 
-class HromadaOut(msgspec.Struct):
+class HromadaFacts(msgspec.Struct, frozen=True):
+    """What the registry states of a hromada, in the order the API shows it."""
+
     code: str
     name: str
     full_name: str
@@ -18,6 +31,15 @@ class HromadaOut(msgspec.Struct):
     population: int
     population_year: int
     area_km2: float | None
+
+
+class HromadaRecord(HromadaFacts, frozen=True):
+    """One line of a registry file, checked."""
+
+    amalgamated_on: datetime.date | None
+
+
+class HromadaOut(HromadaFacts, frozen=True):
     amalgamated: bool
     amalgamated_on: datetime.date | None
 
@@ -36,19 +58,10 @@ class OblastOut(msgspec.Struct):
 
 
 def hromada_out(row: dict) -> HromadaOut:
-    return HromadaOut(
-        code=row["code"],
-        name=row["name"],
-        full_name=row["full_name"],
-        type=row["type"],
-        oblast_code=row["oblast_code"],
+    return struct_from(
+        HromadaOut,
+        row,
         oblast_name=row["oblast_name_uk"],
-        oblast_name_en=row["oblast_name_en"],
-        raion_code=row["raion_code"],
-        raion_name=row["raion_name"],
-        population=row["population"],
-        population_year=row["population_year"],
         area_km2=round(float(row["area_km2"]), 2) if row["area_km2"] is not None else None,
         amalgamated=row["amalgamated_on"] is not None,
-        amalgamated_on=row["amalgamated_on"],
     )

@@ -24,7 +24,7 @@ from app.applications.controllers import xlsx_file
 from app.applications.round_pages import helpers, money
 from app.platform.errors import DomainError, InvalidInput
 from app.platform.i18n import N_, _, format_number, pick
-from app.registry import services as registry
+from app.registry.services import queries as registry
 from app.scoring import services
 from app.scoring.rubric import validate_criteria
 from app.scoring.tables import CONFLICT_TYPES

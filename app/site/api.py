@@ -19,6 +19,7 @@ from app.platform.db import ping
 from app.platform.downloads import DOCUMENT_TYPES, attachment
 from app.platform.settings import Settings
 from app.platform.storage import Storage, StorageUnavailable
+from app.platform.structs import struct_from
 from app.site.schemas import (
     AUDIT_FILTERS,
     AuditEntryOut,
@@ -66,10 +67,8 @@ class CoreApi(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         offset: Annotated[int, Parameter(ge=0)] = 0,
     ) -> AuditPage:
-        rows, total = await audit.search(**filters, limit=limit, offset=offset)
-        return AuditPage(
-            total=total, items=[AuditEntryOut(**{k: r[k] for k in AuditEntryOut.__struct_fields__}) for r in rows]
-        )
+        rows, total = await audit.search(filters=filters, limit=limit, offset=offset)
+        return AuditPage(total=total, items=[struct_from(AuditEntryOut, row) for row in rows])
 
     @post("/api/v1/documents", guards=[signed_in], summary="Upload a document (PDF, image, office file)")
     async def upload(self, request: Request, storage: Storage, settings: Settings, data: Upload) -> DocumentOut:

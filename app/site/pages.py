@@ -43,7 +43,7 @@ class CorePages(Controller):
 
     @get("/audit", guards=[staff_only], dependencies={"filters": AUDIT_FILTERS})
     async def audit_log(self, filters: dict[str, str], page: Annotated[int, Parameter(ge=1)] = 1) -> Template:
-        rows, total = await audit.search(**filters, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+        rows, total = await audit.search(filters=filters, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
         return Template(
             "audit/list.html",
             context={

@@ -12,6 +12,8 @@ from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from app.platform.structs import struct_from
+
 
 def audit_filters(action: str = "", object_type: str = "", object_id: str = "", actor: str = "") -> dict[str, str]:
     """The audit log's filters, read from the query the same way by the page and by the API."""
@@ -62,12 +64,4 @@ Upload = Annotated[DocumentUpload, Body(media_type=RequestEncodingType.MULTI_PAR
 
 
 def document_out(row: dict[str, Any]) -> DocumentOut:
-    return DocumentOut(
-        id=row["id"],
-        original_filename=row["original_filename"],
-        content_type=row["content_type"],
-        size_bytes=row["size_bytes"],
-        sha256=row["sha256"],
-        kind=row["kind"],
-        download_url=f"/documents/{row['id']}",
-    )
+    return struct_from(DocumentOut, row, download_url=f"/documents/{row['id']}")

@@ -33,23 +33,19 @@ async def create_token(*, user: CurrentUser, name: str, actor: audit.Actor) -> d
     """A new bearer token; its clear text is returned once and only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user=user.id, name=(name or "").strip()[:100], token_hash=_token_hash(token), prefix=token[:12])
-    async with write_transaction():
-        await record.save()
-        await audit.record(
-            actor=actor,
-            action="token.create",
-            object_type="api_token",
-            object_id=record.id,
-            after={"name": record.name, "prefix": record.prefix},
-        )
+    await audit.save_new(
+        record,
+        actor=actor,
+        action="token.create",
+        object_type="api_token",
+        after={"name": record.name, "prefix": record.prefix},
+    )
     return {"id": record.id, "token": token, "name": record.name, "prefix": record.prefix}
 
 
 async def list_tokens(*, user: CurrentUser) -> list[dict[str, Any]]:
     return (
-        await ApiToken.select(
-            ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at
-        )
+        await ApiToken.select(*ApiToken.all_columns(exclude=[ApiToken.user, ApiToken.token_hash]))
         .where(ApiToken.user == user.id)
         .order_by(ApiToken.id, ascending=False)
     )

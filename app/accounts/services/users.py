@@ -113,28 +113,17 @@ async def create_user(
             password_hash=password_hash,
             locale=locale if locale in ("uk", "en") else "uk",
         )
-        await user.save()
-        await audit.record(
-            actor=actor,
-            action="user.create",
-            object_type="user",
-            object_id=user.id,
-            after={"email": email, "name": user.name, "role": role, "hromada": hromada_code},
-        )
+        after = {"email": email, "name": user.name, "role": role, "hromada": hromada_code}
+        await audit.save_new(user, actor=actor, action="user.create", object_type="user", after=after)
     return {"id": user.id, "email": email, "name": user.name, "role": role, "hromada_code": hromada_code}
 
 
 async def list_users() -> list[dict[str, Any]]:
     return (
         await User.select(
-            User.id,
-            User.email,
-            User.name,
-            User.role,
-            User.is_active,
+            *User.all_columns(exclude=[User.hromada, User.password_hash, User.locale]),
             User.hromada.code.as_alias("hromada_code"),
             User.hromada.name.as_alias("hromada_name"),
-            User.created_at,
         )
         .order_by(User.role)
         .order_by(User.email)

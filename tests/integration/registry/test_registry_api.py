@@ -1,5 +1,5 @@
 from app.platform import audit
-from app.registry.services import BUNDLED_REGISTRY, import_registry_file
+from app.registry.services.imports import BUNDLED_REGISTRY, import_registry_file
 
 
 async def test_api_reports_all_1469_hromadas(client):

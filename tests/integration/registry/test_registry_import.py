@@ -6,7 +6,7 @@ import pytest
 
 from app.platform import audit
 from app.platform.tables import AuditEntry
-from app.registry.services import BUNDLED_REGISTRY, RegistryFileError, import_registry_file, parse_registry
+from app.registry.services.imports import BUNDLED_REGISTRY, RegistryFileError, import_registry_file, parse_registry
 from app.registry.tables import Hromada
 
 HEADER = BUNDLED_REGISTRY.read_text(encoding="utf-8").splitlines()[0]

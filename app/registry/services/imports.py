@@ -1,26 +1,25 @@
-"""The hromada registry: reading the KATOTTG data, upserting it, and finding hromadas."""
+"""Importing the hromada registry: reading a KATOTTG file (naming the line and column of a fault) and upserting it.
+
+Must not touch: how hromadas are searched or shown (queries.py), nor any table but Oblast and Hromada."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from piccolo.query.methods.select import Count
-
 from app.platform import audit
-from app.platform.db import PreparedSelect, write_transaction
-from app.platform.errors import NotFound
-from app.platform.i18n import _, ukrainian_sort_key
+from app.platform.db import write_transaction
+from app.platform.i18n import ukrainian_sort_key
+from app.registry.schemas import HromadaRecord
 from app.registry.tables import HROMADA_TYPES, Hromada, Oblast
 
 KATOTTG_CODE = re.compile(r"^UA\d{17}$")
-BUNDLED_REGISTRY = Path(__file__).resolve().parent / "data" / "hromadas.csv"
+BUNDLED_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "hromadas.csv"
 
 # Our trimmed file's columns, and the source dataset's names for the same data.
 COLUMNS = {
@@ -48,23 +47,6 @@ class RegistryFileError(ValueError):
         super().__init__(f"{where}: {message}")
         self.line = line
         self.column = column
-
-
-@dataclass(frozen=True)
-class HromadaRecord:
-    code: str
-    name: str
-    full_name: str
-    type: str
-    oblast_code: str
-    oblast_name: str
-    oblast_name_en: str
-    raion_code: str
-    raion_name: str
-    population: int
-    population_year: int
-    area_km2: float | None
-    amalgamated_on: date | None
 
 
 @dataclass
@@ -230,7 +212,8 @@ async def import_hromadas(records: list[HromadaRecord], *, actor: audit.Actor) -
                 await oblast.save()
                 oblasts[record.oblast_code] = oblast.to_dict()
                 report.oblasts_added += 1
-        existing = {row["code"]: row for row in await Hromada.select(*_compared_columns())}
+        # Every column but the id: what an import writes, so what it compares.
+        existing = {row["code"]: row for row in await Hromada.select(*Hromada._meta.non_default_columns)}
         new_rows = []
         for record in records:
             values = _hromada_values(record, oblasts[record.oblast_code]["id"])
@@ -270,110 +253,9 @@ async def import_hromadas(records: list[HromadaRecord], *, actor: audit.Actor) -
     return report
 
 
-def _compared_columns() -> list:
-    return [
-        Hromada.code,
-        Hromada.name,
-        Hromada.full_name,
-        Hromada.type,
-        Hromada.oblast,
-        Hromada.raion_code,
-        Hromada.raion_name,
-        Hromada.population,
-        Hromada.population_year,
-        Hromada.area_km2,
-        Hromada.amalgamated_on,
-        Hromada.search_text,
-        Hromada.sort_name,
-    ]
-
-
 async def import_registry_file(path: Path, *, actor: audit.Actor) -> ImportReport:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise RegistryFileError("the file is not UTF-8 text", line=1) from exc
     return await import_hromadas(parse_registry(text), actor=actor)
-
-
-def _hromada_columns() -> list:
-    return [
-        Hromada.id,
-        Hromada.code,
-        Hromada.name,
-        Hromada.full_name,
-        Hromada.type,
-        Hromada.raion_code,
-        Hromada.raion_name,
-        Hromada.population,
-        Hromada.population_year,
-        Hromada.area_km2,
-        Hromada.amalgamated_on,
-        Hromada.oblast.code.as_alias("oblast_code"),
-        Hromada.oblast.name_uk.as_alias("oblast_name_uk"),
-        Hromada.oblast.name_en.as_alias("oblast_name_en"),
-    ]
-
-
-async def list_hromadas(
-    *, q: str = "", oblast: str = "", type: str = "", limit: int = 50, offset: int = 0
-) -> tuple[list[dict[str, Any]], int]:
-    """Hromadas matching the filters, by oblast then name; with the total count of matches."""
-    needle = q.strip().casefold().replace("%", "").replace("_", "")
-    filters = {"q": f"%{needle}%" if needle else "", "oblast": oblast, "type": type}
-    given = tuple(name for name, value in filters.items() if value)
-    select, count = _hromada_list_selects(given, limit, offset)
-    values = [filters[name] for name in given]
-    counted = await count.first(*values)
-    return await select.rows(*values), counted["count"] if counted else 0
-
-
-_HROMADA_FILTERS = {
-    "q": lambda value: Hromada.search_text.like(value),
-    "oblast": lambda value: Hromada.oblast.code == value,
-    "type": lambda value: Hromada.type == value,
-}
-
-
-@lru_cache(maxsize=512)
-def _hromada_list_selects(given: tuple[str, ...], limit: int, offset: int) -> tuple[PreparedSelect, PreparedSelect]:
-    """The list's select and count for one combination of filters and page (the values are parameters)."""
-
-    def where(query, *values):
-        for name, value in zip(given, values, strict=True):
-            query = query.where(_HROMADA_FILTERS[name](value))
-        return query
-
-    def select(*values):
-        query = Hromada.select(*_hromada_columns()).order_by(Hromada.oblast.code).order_by(Hromada.sort_name)
-        return where(query, *values).limit(limit).offset(offset)
-
-    def count(*values):
-        return where(Hromada.select(Count(alias="count")), *values)
-
-    return PreparedSelect(select, params=len(given)), PreparedSelect(count, params=len(given))
-
-
-async def get_hromada(code: str) -> dict[str, Any]:
-    row = await Hromada.select(*_hromada_columns()).where(Hromada.code == code).first()
-    if row is None:
-        raise NotFound(_("There is no hromada with the code %(code)s in the registry.", code=code))
-    return row
-
-
-# KATOTTG numbers oblasts in Ukrainian alphabetical order.
-_OBLASTS = PreparedSelect(
-    lambda: Oblast.select(Oblast.id, Oblast.code, Oblast.name_uk, Oblast.name_en).order_by(Oblast.code), params=0
-)
-
-
-async def list_oblasts() -> list[dict[str, Any]]:
-    return await _OBLASTS.rows()
-
-
-async def hromada_count() -> int:
-    return await Hromada.count()
-
-
-def record_as_dict(record: HromadaRecord) -> dict[str, Any]:
-    return asdict(record)
