@@ -24,6 +24,12 @@ DEMO_USERS = [
 ]
 
 
+def _fail(message: str) -> int:
+    """Say what went wrong on stderr; the command's exit status is 2."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def _connect():
     from app.platform.db import engine_for, use_engine
     from app.platform.settings import load_settings
@@ -59,11 +65,9 @@ def cmd_import_hromadas(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(_prepared(lambda: import_registry_file(Path(args.file), actor=audit.SYSTEM)))
     except FileNotFoundError:
-        print(f"error: no such file: {args.file}", file=sys.stderr)
-        return 2
+        return _fail(f"no such file: {args.file}")
     except RegistryFileError as error:
-        print(f"error: {args.file}: {error}. Nothing was imported.", file=sys.stderr)
-        return 2
+        return _fail(f"{args.file}: {error}. Nothing was imported.")
     print(f"Imported {args.file}: {report.summary()}.")
     return 0
 
@@ -90,8 +94,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
             )
         )
     except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 2
+        return _fail(error.message)
     print(f"Created {user['role']} {user['email']} (id {user['id']}).")
     return 0
 
@@ -157,8 +160,7 @@ async def seed_demo_round() -> None:
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     settings = _connect()
     if settings.is_production:
-        print("error: demo data is not loaded when APP_ENV=production", file=sys.stderr)
-        return 2
+        return _fail("demo data is not loaded when APP_ENV=production")
     created = asyncio.run(_prepared(seed_demo))
     print(f"Demo data: {len(created)} users added." if created else "Demo data already present.")
     return 0
@@ -178,8 +180,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
             keys = asyncio.run(_prepared(lambda: StoredDocument.select(StoredDocument.key)))
             write_document_keys(Path(args.path), [row["key"] for row in keys])
     except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     print(f"Backup written to {args.path} ({manifest['database']['engine']}).")
     return 0
 
@@ -191,8 +192,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         manifest = restore(load_settings(), Path(args.path))
     except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     print(f"Restored the backup of {manifest['created_at']} from {args.path}.")
     return 0
 

@@ -1,15 +1,4 @@
-import os
+from app.accounts import tables
+from app.platform.app_config import app_config
 
-from piccolo.conf.apps import AppConfig
-
-from app.accounts.tables import ApiToken, LoginAttempt, User
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-APP_CONFIG = AppConfig(
-    app_name="accounts",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "accounts"),
-    table_classes=[User, ApiToken, LoginAttempt],
-    migration_dependencies=["app.registry.piccolo_app"],
-    commands=[],
-)
+APP_CONFIG = app_config("accounts", tables, depends_on=("app.registry.piccolo_app",))

@@ -66,6 +66,24 @@ async def save_new(row: Table, *, actor: Actor, action: str, object_type: str, a
         await record(actor=actor, action=action, object_type=object_type, object_id=row.id, after=after)
 
 
+async def update_recorded(
+    table: type[Table],
+    row_id: int,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Write ``after`` (column name: value) to one row and record the change from ``before``; call it inside the
+    write transaction that read ``before``."""
+    await table.update({table._meta.get_column_by_name(name): value for name, value in after.items()}).where(
+        table._meta.primary_key == row_id
+    )
+    await record(actor=actor, action=action, object_type=object_type, object_id=row_id, before=before, after=after)
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields whose value differs, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]

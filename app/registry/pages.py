@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 from litestar.response import Template
 
+from app.platform.paging import offset, pager
 from app.registry.schemas import HromadaType
 from app.registry.services import queries as services
 from app.registry.tables import HROMADA_TYPES
@@ -27,15 +28,13 @@ class RegistryPages(Controller):
         self, q: str = "", oblast: str = "", type: HromadaType = "", page: Annotated[int, Parameter(ge=1)] = 1
     ) -> Template:
         rows, total = await services.list_hromadas(
-            q=q, oblast=oblast, type=type, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            q=q, oblast=oblast, type=type, limit=PAGE_SIZE, offset=offset(page, PAGE_SIZE)
         )
         return Template(
             "registry/list.html",
             context={
                 "hromadas": rows,
-                "total": total,
-                "page": page,
-                "pages": max(1, -(-total // PAGE_SIZE)),
+                **pager(total=total, page=page, size=PAGE_SIZE),
                 "filters": {"q": q, "oblast": oblast, "type": type},
                 "oblasts": await services.list_oblasts(),
                 "types": HROMADA_TYPES,

@@ -17,6 +17,7 @@ from app.accounts.services.users import uploader
 from app.platform import audit, documents
 from app.platform.downloads import attachment
 from app.platform.i18n import LANGUAGE_COOKIE, LOCALES
+from app.platform.paging import offset, pager
 from app.platform.storage import Storage
 from app.site.schemas import AUDIT_FILTERS
 
@@ -43,14 +44,12 @@ class CorePages(Controller):
 
     @get("/audit", guards=[staff_only], dependencies={"filters": AUDIT_FILTERS})
     async def audit_log(self, filters: dict[str, str], page: Annotated[int, Parameter(ge=1)] = 1) -> Template:
-        rows, total = await audit.search(filters=filters, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+        rows, total = await audit.search(filters=filters, limit=AUDIT_PAGE_SIZE, offset=offset(page, AUDIT_PAGE_SIZE))
         return Template(
             "audit/list.html",
             context={
                 "entries": rows,
-                "total": total,
-                "page": page,
-                "pages": max(1, -(-total // AUDIT_PAGE_SIZE)),
+                **pager(total=total, page=page, size=AUDIT_PAGE_SIZE),
                 "filters": filters,
                 "actions": await audit.action_names(),
             },

@@ -63,12 +63,12 @@ async def revoke_token(*, user: CurrentUser, token_id: int, actor: audit.Actor) 
         if row["revoked_at"] is not None:
             return
         now = datetime.now(UTC)
-        await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
-        await audit.record(
+        await audit.update_recorded(
+            ApiToken,
+            token_id,
             actor=actor,
             action="token.revoke",
             object_type="api_token",
-            object_id=token_id,
             before={"revoked_at": None},
             after={"revoked_at": now},
         )

@@ -5,7 +5,7 @@ Must not touch: passwords beyond hashing a new one (passwords.py), signing in (l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from app.accounts.services.passwords import hash_password, validate_password
@@ -46,20 +46,18 @@ def normalise_email(email: str) -> str:
 
 # Every page asks this (every API call, tokens' _USER_BY_TOKEN): plain SQL, built once, instead of an ORM query
 # compiled per request (Piccolo's joins cost more to build than SQLite takes to answer them).
-USER_COLUMNS = "u.id AS user_id, u.email, u.name, u.role, u.hromada, h.code AS hromada_code, u.locale, u.is_active"
+USER_COLUMNS = (
+    "u.id AS user_id, u.email, u.name, u.role, u.hromada AS hromada_id, h.code AS hromada_code, u.locale, u.is_active"
+)
 _USER_BY_ID = f'SELECT {USER_COLUMNS} FROM "app_user" u LEFT JOIN "hromada" h ON h.id = u.hromada WHERE u.id = {{}}'
 
 
+_ROW_FIELDS = tuple(field.name for field in fields(CurrentUser) if field.name != "id")
+
+
 def current_user_from_row(row: dict[str, Any]) -> CurrentUser:
-    return CurrentUser(
-        id=row["user_id"],
-        email=row["email"],
-        name=row["name"],
-        role=row["role"],
-        hromada_id=row["hromada"],
-        hromada_code=row["hromada_code"],
-        locale=row["locale"],
-    )
+    """A CurrentUser from a row of USER_COLUMNS (the user's id is ``user_id``, beside a token's own ``id``)."""
+    return CurrentUser(id=row["user_id"], **{name: row[name] for name in _ROW_FIELDS})
 
 
 async def load_user(user_id: int) -> CurrentUser | None:
@@ -137,12 +135,12 @@ async def set_user_active(*, user_id: int, active: bool, actor: audit.Actor) -> 
             raise NotFound(_("There is no such user."))
         if row["is_active"] == active:
             return
-        await User.update({User.is_active: active}).where(User.id == user_id)
-        await audit.record(
+        await audit.update_recorded(
+            User,
+            user_id,
             actor=actor,
             action="user.activate" if active else "user.deactivate",
             object_type="user",
-            object_id=user_id,
             before={"is_active": row["is_active"]},
             after={"is_active": active},
         )
