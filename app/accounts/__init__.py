@@ -1,1 +1,1 @@
-"""Users, roles, login, sessions and API tokens."""
+"""Users, roles, passwords, login, API tokens, and who is asking: the auth middleware and the role guards."""

@@ -1,3 +1,7 @@
+"""What the accounts' JSON API accepts and answers: token requests, tokens, who one is, users.
+
+Must not touch: how any of it is checked or stored (services/)."""
+
 from __future__ import annotations
 
 import datetime

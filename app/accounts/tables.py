@@ -1,3 +1,5 @@
+"""The accounts' tables: users, their API tokens (hashes only) and the sign-in attempts the rate limits count."""
+
 from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table

@@ -1,3 +1,5 @@
+"""The applications tables as a Piccolo app, for its migrations: the app's name, its tables and what must migrate first."""
+
 from app.applications import tables
 from app.platform.app_config import app_config
 

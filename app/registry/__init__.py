@@ -1,1 +1,1 @@
-"""Oblasts and hromadas: the KATOTTG registry every round is judged against."""
+"""Oblasts and hromadas: the KATOTTG registry every round is judged against, its import and its search."""

@@ -1,3 +1,5 @@
+"""The registry's tables: oblasts and hromadas, with the search and sort keys the import computes."""
+
 from piccolo.columns import Date, ForeignKey, Integer, Real, Varchar
 from piccolo.table import Table
 
