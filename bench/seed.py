@@ -654,7 +654,7 @@ async def main_async(args: argparse.Namespace) -> int:
     from app.platform import audit
     from app.platform.db import close_engine, engine_for, migrate, prepare_engine, use_engine
     from app.platform.settings import load_settings
-    from app.registry.services import BUNDLED_REGISTRY, import_registry_file
+    from app.registry.services.imports import BUNDLED_REGISTRY, import_registry_file
 
     settings = load_settings()
     if args.reset and not settings.is_postgres:

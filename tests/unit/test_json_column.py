@@ -1,4 +1,4 @@
-"""json_column (app/db.py): a JSON column's value as the app reads it, whichever decoder takes it."""
+"""json_column (app/platform/db.py): a JSON column's value as the app reads it, whichever decoder takes it."""
 
 import math
 

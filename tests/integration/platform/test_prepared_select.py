@@ -1,4 +1,4 @@
-"""PreparedSelect and ids_in (app/db.py) on the real engine, SQLite or PostgreSQL: the same rows as the ORM
+"""PreparedSelect and ids_in (app/platform/db.py) on the real engine, SQLite or PostgreSQL: the same rows as the ORM
 select they are built from, new values on every run, the current transaction's view, and one parameter for a
 list of ids."""
 
