@@ -1,4 +1,4 @@
-"""The accounts tables as a Piccolo app, for its migrations: the app's name, its tables and what must migrate first."""
+"""The accounts tables as a Piccolo app, for its migrations: its name, its tables and what must migrate first."""
 
 from app.accounts import tables
 from app.platform.app_config import app_config

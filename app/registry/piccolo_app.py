@@ -1,4 +1,4 @@
-"""The registry tables as a Piccolo app, for its migrations: the app's name, its tables and what must migrate first."""
+"""The registry tables as a Piccolo app, for its migrations: its name, its tables and what must migrate first."""
 
 from app.platform.app_config import app_config
 from app.registry import tables
