@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.registry import services as registry_services
+from app.registry.services import queries as registry_services
 
 
 async def test_every_response_carries_its_own_request_id(client):
