@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.platform import audit
 from app.platform.db import PreparedSelect, ids_in, ids_value
 from app.platform.documents import Uploader, save_document

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.platform import audit
 from app.platform.db import for_update, write_transaction
 from app.platform.errors import InvalidInput, NotAllowed, NotFound

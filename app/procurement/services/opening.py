@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.platform import audit
 from app.platform.documents import IMAGE_TYPES
 from app.platform.errors import InvalidInput

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.procurement.services.lots import LOT_FLOW, lot_money_of, lots_of
 from app.procurement.services.milestones import OPENING, milestone_states_of, milestones_of
 from app.procurement.services.money import latest_rate, project_totals

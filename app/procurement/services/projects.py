@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from app.accounts.services import CurrentUser
+from app.accounts.services.users import CurrentUser
 from app.applications.tables import Application
 from app.platform import audit
 from app.platform.db import PreparedSelect, ids_in, ids_value, write_transaction
