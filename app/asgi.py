@@ -188,6 +188,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     response = error_response(request, status, message)
     if exc.headers:  # e.g. the Allow of a 405
         response.headers.update(exc.headers)
+    if status == 401:  # RFC 6750 §3: every 401 names the scheme that would be accepted
+        response.headers.setdefault("WWW-Authenticate", "Bearer")
     return response
 
 
@@ -253,7 +255,8 @@ def database_error_handler(request: Request, exc: Exception) -> Response:
 
 BEARER = "BearerToken"
 API_ERRORS = {
-    401: "No valid bearer token: send `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
+    401: "No valid bearer token (none where one is needed, or one that is unknown, revoked or expired): send "
+    "`Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
     403: "Your role, or your relation to this object, does not allow this.",
     404: "There is no such object (in the path, or named in the body), or it is not yours to see.",
     409: "The object's state does not allow this now (already submitted, closed or confirmed; a stale version).",
@@ -285,10 +288,13 @@ class ApiErrorResponses(ReceiveRoutePlugin):
             guards = {guard for layer in handler.ownership_layers for guard in (layer.guards or [])}
             parameters = handler.parsed_fn_signature.parameters
             body = parameters.get("data")
-            codes = {503, *handler.opt.get("errors", ())}
+            # 401 everywhere: a bearer token that does not verify is refused on public operations too.
+            codes = {401, 503, *handler.opt.get("errors", ())}
             if guards & {signed_in, staff_only, admin_only}:
-                codes |= {401, 403}
+                codes.add(403)
                 handler.security = handler.security or [{BEARER: []}]
+            else:
+                handler.security = handler.security or [{}, {BEARER: []}]  # a token is optional here
             if route.path_parameters or body is not None:
                 codes.add(404)
             if set(parameters) - {"request", "settings", "storage", "sessions"}:

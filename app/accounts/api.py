@@ -4,6 +4,8 @@ Must not touch: pages or sessions (pages.py), nor any rule of its own: each hand
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.openapi import ResponseSpec
@@ -41,7 +43,12 @@ class AccountApi(Controller):
         user = await authenticate(
             email=data.email, password=data.password, address=client_address(request), limits=login_limits(settings)
         )
-        created = await create_token(user=user, name=data.name, actor=user.actor(client_address(request)))
+        created = await create_token(
+            user=user,
+            name=data.name,
+            actor=user.actor(client_address(request)),
+            lifetime=timedelta(days=settings.token_lifetime_days),
+        )
         return struct_from(TokenCreated, created)
 
     @get("/auth/tokens", guards=[signed_in], summary="Your API tokens")

@@ -9,6 +9,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.services.tokens import user_for_token
 from app.accounts.services.users import CurrentUser, load_user
+from app.platform.errors import InvalidToken
 from app.platform.i18n import DEFAULT_LOCALE, LANGUAGE_COOKIE, LOCALES, N_, _, negotiate, set_locale
 from app.platform.sessions import API_PREFIX, SESSION_COOKIE, Sessions
 
@@ -49,8 +50,18 @@ class RequestContextMiddleware:
         set_locale(self._locale(scope, cookies, None))
         if is_api:
             authorization = _header(scope, b"authorization")
-            if authorization.lower().startswith("bearer "):
-                user = await user_for_token(authorization[7:].strip())
+            if authorization:
+                # Credentials that do not verify are refused on every route, public ones too: a client whose
+                # token was revoked must learn it, not be served as a visitor.
+                scheme, _sep, token = authorization.partition(" ")
+                user = await user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+                if user is None:
+                    raise InvalidToken(
+                        _(
+                            "This bearer token is not valid: it is unknown, revoked or expired. "
+                            "Get a new one from POST /api/v1/auth/token."
+                        )
+                    )
         else:
             session_id = cookies.get(SESSION_COOKIE) or None
             if session_id:

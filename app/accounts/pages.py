@@ -4,6 +4,7 @@ Must not touch: the JSON API (api.py) or any rule of its own: each handler parse
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -83,10 +84,15 @@ class AccountPages(Controller):
         return Template("accounts/tokens.html", context={"tokens": await list_tokens(user=user), "new": None})
 
     @post("/account/tokens", guards=[signed_in], status_code=200)
-    async def tokens_create(self, request: Request, data: Annotated[dict[str, Any], FormBody]) -> Template:
+    async def tokens_create(
+        self, request: Request, settings: Settings, data: Annotated[dict[str, Any], FormBody]
+    ) -> Template:
         user = require_user(request)
         created = await create_token(
-            user=user, name=str(data.get("name", "")), actor=user.actor(client_address(request))
+            user=user,
+            name=str(data.get("name", "")),
+            actor=user.actor(client_address(request)),
+            lifetime=timedelta(days=settings.token_lifetime_days),
         )
         return Template("accounts/tokens.html", context={"tokens": await list_tokens(user=user), "new": created})
 

@@ -19,6 +19,7 @@ class TokenCreated(msgspec.Struct):
     id: int
     token: str
     name: str
+    expires_at: datetime.datetime | None
 
 
 class TokenOut(msgspec.Struct):
@@ -28,6 +29,7 @@ class TokenOut(msgspec.Struct):
     created_at: datetime.datetime
     last_used_at: datetime.datetime | None
     revoked_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
 
 
 class MeOut(msgspec.Struct):

@@ -28,6 +28,7 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
 
 
 class LoginAttempt(Table, tablename="login_attempt"):

@@ -19,14 +19,22 @@ class DomainError(Exception):
         cls.status_code = status or cls.status_code
         cls.headers = headers if headers is not None else cls.headers
 
-    def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+        if headers:  # what only this answer knows, e.g. a 429's Retry-After
+            self.headers = {**type(self).headers, **headers}
 
 
 # The credentials were wrong (RFC 6750: the answer names the scheme that would be accepted).
 class Unauthenticated(DomainError, status=401, headers={"WWW-Authenticate": "Bearer"}): ...
+
+
+# A bearer token was sent but does not verify: unknown, revoked, expired, or its account deactivated (RFC 6750 §3.1).
+class InvalidToken(Unauthenticated, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}): ...
 
 
 class NotAllowed(DomainError, status=403): ...

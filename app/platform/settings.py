@@ -41,6 +41,7 @@ class Settings:
     clamd_address: str = ""
     argon2_memory_kib: int = 65536
     log_format: str = "text"
+    token_lifetime_days: int = 90
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +65,13 @@ class Settings:
     @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -146,4 +154,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         clamd_address=env.get("CLAMD_ADDRESS", "").strip(),
         argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65536),
         log_format=log_format,
+        token_lifetime_days=_positive(env, "TOKEN_LIFETIME_DAYS", 90),
     )

@@ -17,9 +17,11 @@ from app.platform.errors import NotFound
 from app.platform.i18n import _
 
 TOKEN_PREFIX = "asc_"
+# How long a token works unless the setting TOKEN_LIFETIME_DAYS says otherwise.
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 # Every API call asks this: plain SQL, built once (see users.USER_COLUMNS).
 _USER_BY_TOKEN = (
-    f"SELECT t.id, t.revoked_at, t.last_used_at, {USER_COLUMNS} "
+    f"SELECT t.id, t.revoked_at, t.expires_at, t.last_used_at, {USER_COLUMNS} "
     'FROM "api_token" t JOIN "app_user" u ON u.id = t."user" LEFT JOIN "hromada" h ON h.id = u.hromada '
     "WHERE t.token_hash = {}"
 )
@@ -29,18 +31,32 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(*, user: CurrentUser, name: str, actor: audit.Actor) -> dict[str, Any]:
-    """A new bearer token; its clear text is returned once and only its hash is kept."""
+async def create_token(
+    *, user: CurrentUser, name: str, actor: audit.Actor, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+) -> dict[str, Any]:
+    """A new bearer token that works for ``lifetime``; its clear text is returned once and only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user=user.id, name=(name or "").strip()[:100], token_hash=_token_hash(token), prefix=token[:12])
+    record = ApiToken(
+        user=user.id,
+        name=(name or "").strip()[:100],
+        token_hash=_token_hash(token),
+        prefix=token[:12],
+        expires_at=datetime.now(UTC) + lifetime,
+    )
     await audit.save_new(
         record,
         actor=actor,
         action="token.create",
         object_type="api_token",
-        after={"name": record.name, "prefix": record.prefix},
+        after={"name": record.name, "prefix": record.prefix, "expires_at": record.expires_at.isoformat()},
     )
-    return {"id": record.id, "token": token, "name": record.name, "prefix": record.prefix}
+    return {
+        "id": record.id,
+        "token": token,
+        "name": record.name,
+        "prefix": record.prefix,
+        "expires_at": record.expires_at,
+    }
 
 
 async def list_tokens(*, user: CurrentUser) -> list[dict[str, Any]]:
@@ -79,9 +95,11 @@ async def user_for_token(token: str) -> CurrentUser | None:
         return None
     rows = await engine().run_querystring(KeyLookup(_USER_BY_TOKEN, _token_hash(token)))
     row = rows[0] if rows else None
+    now = datetime.now(UTC)
     if row is None or row["revoked_at"] is not None or not row["is_active"]:
         return None
-    now = datetime.now(UTC)
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        return None
     last = row["last_used_at"]
     # Touch the token at most once a minute: a read-mostly API should not write on every call.
     if last is None or (now - last) > timedelta(minutes=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from app.accounts.tables import ApiToken
 from app.platform.sessions import SESSION_COOKIE
@@ -211,3 +212,50 @@ async def test_token_creation_is_in_the_audit_log_without_the_token(client, user
     assert token not in log.text
     rows = await AuditEntry.select(AuditEntry.address).where(AuditEntry.action == "token.create")
     assert {row["address"] for row in rows} == {"198.51.100.7"}
+
+
+async def test_a_token_that_does_not_verify_is_refused_on_every_api_route_public_ones_too(app, client, users):
+    from litestar.routes import HTTPRoute
+
+    issued = await client.post("/api/v1/auth/token", json={"email": users["expert"]["email"], "password": PASSWORD})
+    revoked_token, revoked_id = issued.json()["token"], issued.json()["id"]
+    assert (await client.delete(f"/api/v1/auth/tokens/{revoked_id}", headers=bearer(revoked_token))).status_code == 204
+    expired_token = await api_token(client, users["staff"]["email"])
+    await ApiToken.update({ApiToken.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        ApiToken.prefix == expired_token[:12]
+    )
+    paths = sorted(
+        {
+            re.sub(r"\{[^}]+\}", "1", route.path)
+            for route in app.routes
+            if isinstance(route, HTTPRoute) and route.path.startswith("/api/") and "GET" in route.methods
+        }
+    )
+    assert "/api/v1/hromadas" in paths and len(paths) > 25
+    for credentials in ("asc_garbage", revoked_token, expired_token):
+        for path in paths:
+            response = await client.get(path, headers={**bearer(credentials), "accept-language": "en"})
+            assert response.status_code == 401, (path, credentials[:8])
+            assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"', path
+            assert "unknown, revoked or expired" in response.json()["detail"]
+    uk = await client.get("/api/v1/hromadas", headers=bearer("asc_garbage"))
+    assert "недійсний" in uk.json()["detail"]
+    # Without any token the public routes still answer, and a guarded one names the scheme it wants.
+    assert (await client.get("/api/v1/hromadas?limit=1")).status_code == 200
+    guarded = await client.get("/api/v1/me")
+    assert guarded.status_code == 401
+    assert guarded.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_token_works_until_it_expires(client, users, monkeypatch):
+    issued = await client.post("/api/v1/auth/token", json={"email": users["expert"]["email"], "password": PASSWORD})
+    body = issued.json()
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=90)
+    assert (await client.get("/api/v1/me", headers=bearer(body["token"]))).status_code == 200
+    listed = (await client.get("/api/v1/auth/tokens", headers=bearer(body["token"]))).json()
+    assert listed[0]["expires_at"] == body["expires_at"]
+    await ApiToken.update({ApiToken.expires_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        ApiToken.id == body["id"]
+    )
+    assert (await client.get("/api/v1/me", headers=bearer(body["token"]))).status_code == 401
