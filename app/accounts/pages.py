@@ -67,6 +67,7 @@ class AccountPages(Controller):
                 "accounts/login.html",
                 context={"next": target, "email": email, "error": error.message},
                 status_code=error.status_code if error.status_code == 429 else 400,
+                headers=error.headers if error.status_code == 429 else None,  # its Retry-After
             )
         session_id = await sessions.start(user.id, previous_id=request.scope["auth"].get("session_id"))
         return Redirect(target, cookies=[sessions.cookie(session_id)], status_code=303)

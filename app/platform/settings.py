@@ -35,6 +35,7 @@ class Settings:
     max_body_bytes: int = 25 * 1024 * 1024
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
+    login_max_failures_per_account_everywhere: int = 100
     login_window_minutes: int = 15
     db_pool_max: int = 10
     argon2_time_cost: int = 3
@@ -148,6 +149,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 25 * 1024 * 1024),
         login_max_failures_per_account=_int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        login_max_failures_per_account_everywhere=_int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT_EVERYWHERE", 100),
         login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15),
         db_pool_max=_int(env, "DB_POOL_MAX", 10),
         argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3),

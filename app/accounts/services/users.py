@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from app.accounts.services.passwords import hash_password, validate_password
+from app.accounts.services.passwords import hash_password_in_thread, validate_password
 from app.accounts.tables import ROLES, User
 from app.platform import audit, documents
 from app.platform.db import KeyLookup, engine, write_transaction
@@ -99,7 +99,7 @@ async def create_user(
         hromada_id = hromada["id"]
     elif hromada_code:
         raise InvalidInput(_("Only a hromada leader (applicant) is bound to a hromada."), extra={"field": "hromada"})
-    password_hash = hash_password(password)
+    password_hash = await hash_password_in_thread(password)
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise Conflict(_("A user with this email already exists."), extra={"field": "email"})

@@ -290,25 +290,66 @@ async def test_a_csrf_token_from_another_browser_is_refused(client, users, app):
 # --- rate limits -------------------------------------------------------------------------------
 
 
-async def test_after_five_failures_even_the_right_password_is_refused_for_that_account(client, users, app):
+async def test_after_five_failures_that_address_waits_but_the_owner_elsewhere_gets_in(client, users, app):
     in_english(client)
     email = users["leader"]["email"]
     for _ in range(5):
         assert (await post_login(client, email, WRONG)).status_code == 400
+    # Brute force from here stops: even the right password waits, on the page and in the API.
     response = await post_login(client, email, PASSWORD)
     assert response.status_code == 429
-    assert "Too many failed sign-in attempts. Wait 15 minutes and try again." in error_notice(response)
+    assert "Too many failed sign-in attempts. Wait 1 min and try again." in error_notice(response)
+    assert 55 <= int(response.headers["retry-after"]) <= 60
     assert session_cookie(response) is None
-    # The API token exchange shares the limit.
     api = await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert api.status_code == 429
-    assert api.json()["extra"]["retry_after"] == 900
-    # Nor does another address help: the account is the thing under attack.
+    assert api.json()["extra"]["retry_after"] == int(api.headers["retry-after"])
+    # A stranger's failures do not lock the owner out: from another address the right password gets in.
     async with client_for(app, "203.0.113.50") as elsewhere:
-        assert (await post_login(elsewhere, email, PASSWORD)).status_code == 429
-        # Other accounts are untouched, from this address or another.
+        assert (await post_login(elsewhere, email, PASSWORD)).status_code == 303
         assert (await post_login(elsewhere, users["expert"]["email"], PASSWORD)).status_code == 303
+    # Other accounts are untouched from the address that failed.
     assert (await post_login(client, users["staff"]["email"], PASSWORD)).status_code == 303
+
+
+async def test_the_wait_doubles_with_every_further_failure(client, users):
+    from datetime import timedelta
+
+    email = users["leader"]["email"]
+    waits = []
+    for _ in range(4):
+        while (response := await post_login(client, email, WRONG)).status_code != 429:
+            assert response.status_code == 400
+        waits.append(int(response.headers["retry-after"]))
+        # Let the wait pass: every attempt so far moves back by the time asked.
+        rows = await LoginAttempt.select(LoginAttempt.id, LoginAttempt.attempted_at)
+        for row in rows:
+            await LoginAttempt.update(
+                {LoginAttempt.attempted_at: row["attempted_at"] - timedelta(seconds=waits[-1] + 1)}
+            ).where(LoginAttempt.id == row["id"])
+    assert [round(w / 60) for w in waits] == [1, 2, 4, 8]
+    assert (await post_login(client, email, PASSWORD)).status_code == 303
+
+
+async def test_many_addresses_at_one_account_stop_strangers_but_not_its_owners_known_address(
+    database_url, tmp_path, users
+):
+    application = await limited_app(database_url, tmp_path, LOGIN_MAX_FAILURES_PER_ACCOUNT_EVERYWHERE="6")
+    email = users["leader"]["email"]
+    try:
+        async with client_for(application, "198.51.100.10") as owner:
+            assert (await post_login(owner, email, PASSWORD)).status_code == 303
+        for n in range(6):  # a botnet: one try from each of six addresses
+            async with client_for(application, f"192.0.2.{n + 1}") as bot:
+                assert (await post_login(bot, email, WRONG)).status_code == 400
+        async with client_for(application, "192.0.2.200") as stranger:
+            refused = await post_login(stranger, email, PASSWORD)
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) > 800
+        async with client_for(application, "198.51.100.10") as owner:
+            assert (await post_login(owner, email, PASSWORD)).status_code == 303
+    finally:
+        await stop(application)
 
 
 async def test_four_failures_still_let_the_right_password_in(client, users):
