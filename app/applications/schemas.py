@@ -187,3 +187,17 @@ def application_out(row: dict[str, Any], documents: list[dict[str, Any]]) -> App
         screening_reason=row["screening_reason"],
         documents=[document_ref(row["id"], d) for d in documents],
     )
+
+
+class ApplicationFilters(msgspec.Struct):
+    """The filters of a round's applications list (the staff's queue and the API), as the query string gives them."""
+
+    status: str = ""
+    oblast: str = ""
+    q: str = ""
+    eligible: str = ""
+
+
+def application_filters(status: str = "", oblast: str = "", q: str = "", eligible: str = "") -> ApplicationFilters:
+    """A dependency: the list's filters read from the query string."""
+    return ApplicationFilters(status=status, oblast=oblast, q=q, eligible=eligible)

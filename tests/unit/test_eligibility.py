@@ -2,7 +2,10 @@ import datetime
 
 import pytest
 
-from app.applications.eligibility import RULE_KINDS, Facts, RuleError, describe, evaluate, validate_rules
+from app.applications.rules.description import describe
+from app.applications.rules.evaluation import evaluate
+from app.applications.rules.kinds import RULE_KINDS, Facts, RuleError
+from app.applications.rules.validation import validate_rules
 
 NBSP = "\u00a0"
 KYIV_OBLAST = "UA32000000000030281"

@@ -1,23 +1,24 @@
+"""The JSON API of programmes, rounds and applications under /api/v1: thin controllers that parse the request,
+call one service and answer with a schema. They decide nothing; the services do."""
+
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.background_tasks import BackgroundTask
+from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File, Response, Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.applications import services
+from app.accounts.services.users import CurrentUser, uploader
+from app.applications import downloads
 from app.applications.schemas import (
     ApplicationCreate,
+    ApplicationFilters,
     ApplicationOut,
     ApplicationPage,
     ApplicationPatch,
@@ -30,76 +31,29 @@ from app.applications.schemas import (
     RoundOut,
     ScreeningIn,
     VerdictOut,
+    application_filters,
     application_out,
     document_ref,
     round_out,
     verdict_out,
 )
+from app.applications.services import documents, drafts, eligibility, rounds, screening, submission
+from app.applications.services.applications import get_application, my_applications
+from app.platform import audit
 from app.platform.documents import read_document
 from app.platform.downloads import DOCUMENT_TYPES, attachment
-from app.platform.i18n import get_locale
+from app.platform.spreadsheets import XLSX_MEDIA_TYPE
 from app.platform.storage import Storage
 
 
+def _caller(request: Request) -> tuple[CurrentUser, audit.Actor]:
+    """The signed-in user and the actor the audit log records for this request."""
+    user = require_user(request)
+    return user, user.actor(client_address(request))
+
+
 async def application_response(row: dict[str, Any]) -> ApplicationOut:
-    return application_out(row, await services.application_documents(row["id"]))
-
-
-def csv_stream(rows: Iterator[list[Any]], filename: str) -> Stream:
-    def lines() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        yield "\ufeff".encode()
-        for row in rows:
-            writer.writerow(row)
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-
-    return Stream(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def xlsx_file(header: list[str], rows: list[list[Any]], filename: str, title: str) -> File:
-    workbook, sheet = _xlsx_sheet(header, title)
-    for row in rows:
-        sheet.append(row)
-    return _xlsx_response(workbook, filename)
-
-
-async def xlsx_stream(header: list[str], batches: AsyncIterator[list[list[Any]]], filename: str, title: str) -> File:
-    """An XLSX written batch by batch: openpyxl's write-only sheet puts each row on disk as it is appended, so
-    neither the rows nor the file are ever all in memory; the file is sent from disk, then deleted."""
-    workbook, sheet = _xlsx_sheet(header, title)
-    async for batch in batches:
-        for row in batch:
-            sheet.append(row)
-    return _xlsx_response(workbook, filename)
-
-
-def _xlsx_sheet(header: list[str], title: str) -> tuple[Any, Any]:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet")
-    sheet.append(header)
-    return workbook, sheet
-
-
-def _xlsx_response(workbook: Any, filename: str) -> File:
-    """The workbook saved to a temporary file, sent from disk and deleted once sent."""
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
-    handle.close()
-    workbook.save(handle.name)
-    return File(
-        path=handle.name,
-        filename=filename,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        background=BackgroundTask(os.unlink, handle.name),
-    )
+    return application_out(row, await documents.application_documents(row["id"]))
 
 
 class ProgrammeApi(Controller):
@@ -108,27 +62,22 @@ class ProgrammeApi(Controller):
 
     @get("/", guards=[signed_in], summary="Donor programmes")
     async def list_programmes(self) -> list[ProgrammeOut]:
-        return [ProgrammeOut(**p) for p in await services.list_programmes()]
+        return [ProgrammeOut(**p) for p in await rounds.list_programmes()]
 
     @post("/", guards=[staff_only], status_code=HTTP_201_CREATED, summary="Add a programme (staff)")
     async def create_programme(self, request: Request, data: ProgrammeIn) -> ProgrammeOut:
-        user = require_user(request)
-        created = await services.create_programme(
-            code=data.code, name_uk=data.name_uk, name_en=data.name_en, actor=user.actor(client_address(request))
-        )
+        _user, actor = _caller(request)
+        created = await rounds.create_programme(code=data.code, name_uk=data.name_uk, name_en=data.name_en, actor=actor)
         return ProgrammeOut(**created)
 
     @get(
         "/{code:str}/applications.xlsx",
         guards=[staff_only],
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         summary="Every application of every round of a programme, with its round and verdict, as XLSX (staff)",
     )
     async def applications_xlsx(self, request: Request, code: str) -> File:
-        header, batches = await services.export_stream(
-            programme_code=code, user=require_user(request), locale=get_locale()
-        )
-        return await xlsx_stream(header, batches, f"{code}-applications.xlsx", code)
+        return await downloads.programme_applications_xlsx(require_user(request), code)
 
 
 class RoundApi(Controller):
@@ -137,38 +86,34 @@ class RoundApi(Controller):
 
     @post("/", guards=[staff_only], status_code=HTTP_201_CREATED, summary="Create a round (staff)")
     async def create(self, request: Request, data: RoundCreate) -> RoundOut:
-        user = require_user(request)
+        _user, actor = _caller(request)
         payload = {k: getattr(data, k) for k in data.__struct_fields__ if getattr(data, k) is not None}
-        return round_out(await services.create_round(data=payload, actor=user.actor(client_address(request))))
+        return round_out(await rounds.create_round(data=payload, actor=actor))
 
     @get("/", guards=[signed_in], summary="Rounds (drafts only for staff)")
     async def list_rounds(self, request: Request, status: str = "") -> list[RoundOut]:
-        return [round_out(r) for r in await services.list_rounds(user=require_user(request), status=status)]
+        return [round_out(r) for r in await rounds.list_rounds(user=require_user(request), status=status)]
 
     @get("/{round_id:int}", guards=[signed_in], summary="One round")
     async def get_round(self, request: Request, round_id: int) -> RoundOut:
-        return round_out(await services.visible_round(round_id, require_user(request)))
+        return round_out(await rounds.visible_round(round_id, require_user(request)))
 
     @patch("/{round_id:int}", guards=[staff_only], summary="Edit a round (staff)")
     async def update(self, request: Request, round_id: int, data: dict[str, Any]) -> RoundOut:
-        user = require_user(request)
-        return round_out(
-            await services.update_round(round_id=round_id, changes=data, actor=user.actor(client_address(request)))
-        )
+        _user, actor = _caller(request)
+        return round_out(await rounds.update_round(round_id=round_id, changes=data, actor=actor))
+
+    async def _move(self, request: Request, round_id: int, to: str) -> RoundOut:
+        _user, actor = _caller(request)
+        return round_out(await rounds.transition_round(round_id=round_id, to=to, actor=actor))
 
     @post("/{round_id:int}/open", guards=[staff_only], status_code=200, summary="Open a round for applications")
     async def open(self, request: Request, round_id: int) -> RoundOut:
-        user = require_user(request)
-        return round_out(
-            await services.transition_round(round_id=round_id, to="open", actor=user.actor(client_address(request)))
-        )
+        return await self._move(request, round_id, "open")
 
     @post("/{round_id:int}/close", guards=[staff_only], status_code=200, summary="Close a round")
     async def close(self, request: Request, round_id: int) -> RoundOut:
-        user = require_user(request)
-        return round_out(
-            await services.transition_round(round_id=round_id, to="closed", actor=user.actor(client_address(request)))
-        )
+        return await self._move(request, round_id, "closed")
 
     @post(
         "/{round_id:int}/status",
@@ -177,12 +122,7 @@ class RoundApi(Controller):
         summary="Move a round to another state (under_review, decided, archived)",
     )
     async def move(self, request: Request, round_id: int, data: dict[str, str]) -> RoundOut:
-        user = require_user(request)
-        return round_out(
-            await services.transition_round(
-                round_id=round_id, to=str(data.get("status", "")), actor=user.actor(client_address(request))
-            )
-        )
+        return await self._move(request, round_id, str(data.get("status", "")))
 
     @post(
         "/{round_id:int}/eligibility-check",
@@ -191,7 +131,7 @@ class RoundApi(Controller):
         summary="The eligibility verdict for a hromada, without filing anything",
     )
     async def eligibility_check(self, request: Request, round_id: int, data: EligibilityCheckIn) -> VerdictOut:
-        verdict = await services.eligibility_check(
+        verdict = await eligibility.eligibility_check(
             round_id=round_id,
             hromada_code=data.hromada_code,
             answers=data.answers,
@@ -207,8 +147,7 @@ class RoundApi(Controller):
         summary="Every hromada of the registry with its verdict by the round's registry rules (staff)",
     )
     async def eligibility_csv(self, request: Request, round_id: int) -> Stream:
-        rows = await services.eligibility_rows(round_id=round_id, user=require_user(request), locale=get_locale())
-        return csv_stream(rows, f"round-{round_id}-eligibility.csv")
+        return await downloads.eligibility_csv(require_user(request), round_id)
 
     @post(
         "/{round_id:int}/applications",
@@ -217,37 +156,28 @@ class RoundApi(Controller):
         summary="Start a draft application for your hromada",
     )
     async def apply(self, request: Request, round_id: int, data: ApplicationCreate) -> ApplicationOut:
-        user = require_user(request)
-        row = await services.create_application(
-            round_id=round_id,
-            hromada_code=data.hromada_code,
-            answers=data.answers,
-            user=user,
-            actor=user.actor(client_address(request)),
+        user, actor = _caller(request)
+        row = await drafts.create_application(
+            round_id=round_id, hromada_code=data.hromada_code, answers=data.answers, user=user, actor=actor
         )
         return await application_response(row)
 
-    @get("/{round_id:int}/applications", guards=[staff_only], summary="A round's applications (staff)")
+    @get(
+        "/{round_id:int}/applications",
+        guards=[staff_only],
+        summary="A round's applications (staff)",
+        dependencies={"filters": Provide(application_filters, sync_to_thread=False)},
+    )
     async def applications(
         self,
         request: Request,
         round_id: int,
-        status: str = "",
-        oblast: str = "",
-        q: str = "",
-        eligible: str = "",
+        filters: ApplicationFilters,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         offset: Annotated[int, Parameter(ge=0)] = 0,
     ) -> ApplicationPage:
-        rows, total = await services.list_applications(
-            round_id=round_id,
-            user=require_user(request),
-            status=status,
-            oblast=oblast,
-            q=q,
-            eligible=eligible,
-            limit=limit,
-            offset=offset,
+        rows, total = await screening.list_applications(
+            round_id=round_id, user=require_user(request), **msgspec.structs.asdict(filters), limit=limit, offset=offset
         )
         return ApplicationPage(total=total, items=[application_out(r, []) for r in rows])
 
@@ -258,20 +188,16 @@ class RoundApi(Controller):
         summary="A round's applications with their verdicts, as CSV (staff)",
     )
     async def applications_csv(self, request: Request, round_id: int) -> Stream:
-        meta, rows = await services.export_rows(round_id=round_id, user=require_user(request), locale=get_locale())
-        return csv_stream(iter([meta["header"], *rows]), f"round-{round_id}-applications.csv")
+        return await downloads.applications_csv(require_user(request), round_id)
 
     @get(
         "/{round_id:int}/applications.xlsx",
         guards=[staff_only],
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         summary="A round's applications with their verdicts, as XLSX (staff)",
     )
     async def applications_xlsx(self, request: Request, round_id: int) -> File:
-        header, batches = await services.export_stream(
-            round_id=round_id, user=require_user(request), locale=get_locale()
-        )
-        return await xlsx_stream(header, batches, f"round-{round_id}-applications.xlsx", f"Round {round_id}")
+        return await downloads.applications_xlsx(require_user(request), round_id)
 
 
 class ApplicationApi(Controller):
@@ -281,15 +207,14 @@ class ApplicationApi(Controller):
 
     @get("/{application_id:int}", summary="An application (its hromada's leader, staff)")
     async def get_application(self, request: Request, application_id: int) -> ApplicationOut:
-        row = await services.get_application(application_id=application_id, user=require_user(request))
-        return await application_response(row)
+        return await application_response(
+            await get_application(application_id=application_id, user=require_user(request))
+        )
 
     @patch("/{application_id:int}", summary="Save answers of a draft (merged; every save is a revision)")
     async def update(self, request: Request, application_id: int, data: ApplicationPatch) -> ApplicationOut:
-        user = require_user(request)
-        row = await services.save_answers(
-            application_id=application_id, answers=data.answers, user=user, actor=user.actor(client_address(request))
-        )
+        user, actor = _caller(request)
+        row = await drafts.save_answers(application_id=application_id, answers=data.answers, user=user, actor=actor)
         return await application_response(row)
 
     @post(
@@ -304,15 +229,15 @@ class ApplicationApi(Controller):
         application_id: int,
         data: Annotated[DocumentUploadIn, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> DocumentRef:
-        user = require_user(request)
+        user, actor = _caller(request)
         content = await data.file.read()
-        row = await services.add_document(
+        row = await documents.add_document(
             application_id=application_id,
             kind=data.kind,
             filename=data.file.filename,
             data=content,
             user=user,
-            actor=user.actor(client_address(request)),
+            actor=actor,
             storage=storage,
         )
         return document_ref(application_id, row)
@@ -325,9 +250,7 @@ class ApplicationApi(Controller):
     )
     async def download(self, request: Request, storage: Storage, application_id: int, document_id: int) -> Response:
         user = require_user(request)
-        await services.get_application_document(application_id=application_id, document_id=document_id, user=user)
-        from app.accounts.services.users import uploader
-
+        await documents.get_application_document(application_id=application_id, document_id=document_id, user=user)
         document, content = await read_document(storage=storage, document_id=document_id, user=uploader(user))
         return attachment(document, content)
 
@@ -337,28 +260,24 @@ class ApplicationApi(Controller):
         summary="Remove a document from a draft",
     )
     async def remove(self, request: Request, storage: Storage, application_id: int, document_id: int) -> None:
-        user = require_user(request)
-        await services.delete_document(
-            application_id=application_id,
-            document_id=document_id,
-            user=user,
-            actor=user.actor(client_address(request)),
-            storage=storage,
+        user, actor = _caller(request)
+        await documents.delete_document(
+            application_id=application_id, document_id=document_id, user=user, actor=actor, storage=storage
         )
 
     @post("/{application_id:int}/submit", status_code=200, summary="Submit: checks deadline, completeness, rules")
     async def submit(self, request: Request, application_id: int) -> ApplicationOut:
-        user = require_user(request)
-        row = await services.submit(application_id=application_id, user=user, actor=user.actor(client_address(request)))
-        return await application_response(row)
+        user, actor = _caller(request)
+        return await application_response(
+            await submission.submit(application_id=application_id, user=user, actor=actor)
+        )
 
     @post("/{application_id:int}/withdraw", status_code=200, summary="Withdraw before the deadline")
     async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
-        user = require_user(request)
-        row = await services.withdraw(
-            application_id=application_id, user=user, actor=user.actor(client_address(request))
+        user, actor = _caller(request)
+        return await application_response(
+            await submission.withdraw(application_id=application_id, user=user, actor=actor)
         )
-        return await application_response(row)
 
     @post(
         "/{application_id:int}/screening",
@@ -367,17 +286,13 @@ class ApplicationApi(Controller):
         summary="Screen: confirm the computed verdict or override it with a reason (staff)",
     )
     async def screen(self, request: Request, application_id: int, data: ScreeningIn) -> ApplicationOut:
-        user = require_user(request)
-        row = await services.screen(
-            application_id=application_id,
-            eligible=data.eligible,
-            reason=data.reason,
-            user=user,
-            actor=user.actor(client_address(request)),
+        user, actor = _caller(request)
+        row = await screening.screen(
+            application_id=application_id, eligible=data.eligible, reason=data.reason, user=user, actor=actor
         )
         return await application_response(row)
 
     @get("/mine", summary="Your hromada's applications")
     async def mine(self, request: Request) -> list[ApplicationOut]:
-        rows = await services.my_applications(user=require_user(request))
+        rows = await my_applications(user=require_user(request))
         return [application_out(r, []) for r in rows]
