@@ -52,6 +52,22 @@ def _caller(request: Request) -> tuple[CurrentUser, audit.Actor]:
     return user, user.actor(client_address(request))
 
 
+# Summaries too long to stand in their route's one-line decorator.
+_START_SUMMARY = "Start a draft application for your hromada"
+_CHECK_SUMMARY = "The eligibility verdict for a hromada, without filing anything"
+_ROUND_DOWNLOADS = {
+    "eligibility.csv": "Every hromada of the registry with its verdict by the round's registry rules (staff)",
+    "applications.csv": "A round's applications with their verdicts, as CSV (staff)",
+    "applications.xlsx": "A round's applications with their verdicts, as XLSX (staff)",
+}
+
+
+def _round_download(name: str) -> Any:
+    """The route of one of a round's spreadsheets (staff only), named as the file is."""
+    media_type = XLSX_MEDIA_TYPE if name.endswith(".xlsx") else "text/csv"
+    return get(f"/{{round_id:int}}/{name}", guards=[staff_only], media_type=media_type, summary=_ROUND_DOWNLOADS[name])
+
+
 async def application_response(row: dict[str, Any]) -> ApplicationOut:
     return application_out(row, await documents.application_documents(row["id"]))
 
@@ -124,12 +140,7 @@ class RoundApi(Controller):
     async def move(self, request: Request, round_id: int, data: dict[str, str]) -> RoundOut:
         return await self._move(request, round_id, str(data.get("status", "")))
 
-    @post(
-        "/{round_id:int}/eligibility-check",
-        guards=[signed_in],
-        status_code=200,
-        summary="The eligibility verdict for a hromada, without filing anything",
-    )
+    @post("/{round_id:int}/eligibility-check", guards=[signed_in], status_code=200, summary=_CHECK_SUMMARY)
     async def eligibility_check(self, request: Request, round_id: int, data: EligibilityCheckIn) -> VerdictOut:
         verdict = await eligibility.eligibility_check(
             round_id=round_id,
@@ -140,21 +151,11 @@ class RoundApi(Controller):
         )
         return verdict_out(verdict)
 
-    @get(
-        "/{round_id:int}/eligibility.csv",
-        guards=[staff_only],
-        media_type="text/csv",
-        summary="Every hromada of the registry with its verdict by the round's registry rules (staff)",
-    )
+    @_round_download("eligibility.csv")
     async def eligibility_csv(self, request: Request, round_id: int) -> Stream:
         return await downloads.eligibility_csv(require_user(request), round_id)
 
-    @post(
-        "/{round_id:int}/applications",
-        guards=[signed_in],
-        status_code=HTTP_201_CREATED,
-        summary="Start a draft application for your hromada",
-    )
+    @post("/{round_id:int}/applications", guards=[signed_in], status_code=HTTP_201_CREATED, summary=_START_SUMMARY)
     async def apply(self, request: Request, round_id: int, data: ApplicationCreate) -> ApplicationOut:
         user, actor = _caller(request)
         row = await drafts.create_application(
@@ -181,21 +182,11 @@ class RoundApi(Controller):
         )
         return ApplicationPage(total=total, items=[application_out(r, []) for r in rows])
 
-    @get(
-        "/{round_id:int}/applications.csv",
-        guards=[staff_only],
-        media_type="text/csv",
-        summary="A round's applications with their verdicts, as CSV (staff)",
-    )
+    @_round_download("applications.csv")
     async def applications_csv(self, request: Request, round_id: int) -> Stream:
         return await downloads.applications_csv(require_user(request), round_id)
 
-    @get(
-        "/{round_id:int}/applications.xlsx",
-        guards=[staff_only],
-        media_type=XLSX_MEDIA_TYPE,
-        summary="A round's applications with their verdicts, as XLSX (staff)",
-    )
+    @_round_download("applications.xlsx")
     async def applications_xlsx(self, request: Request, round_id: int) -> File:
         return await downloads.applications_xlsx(require_user(request), round_id)
 

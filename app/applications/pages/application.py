@@ -16,6 +16,7 @@ from app.applications.pages.answers import form_answers, input_value, shown_valu
 from app.applications.services import documents, drafts, eligibility, rounds, submission
 from app.applications.services.applications import get_application, my_applications
 from app.applications.services.screening import SCREENABLE
+from app.platform import audit
 from app.platform.documents import human_size, read_document
 from app.platform.downloads import attachment
 from app.platform.errors import Conflict, DomainError, InvalidInput
@@ -141,12 +142,32 @@ async def render_page(
 
 async def _posted_answers(
     request: Request, application_id: int, data: dict[str, Any]
-) -> tuple[CurrentUser, dict[str, Any], dict[str, str]]:
-    """The user, the application and the answers its form posted."""
+) -> tuple[CurrentUser, audit.Actor, dict[str, Any], dict[str, str]]:
+    """The user, the actor the audit log records, the application and the answers its form posted."""
     user = require_user(request)
     application = await get_application(application_id=application_id, user=user)
     round_ = await rounds.get_round(application["round"])
-    return user, application, form_answers(round_["questions"], data or {})
+    return user, user.actor(client_address(request)), application, form_answers(round_["questions"], data or {})
+
+
+async def _posted_form_refused(
+    request: Request,
+    application: dict[str, Any],
+    failure: DomainError,
+    answers: dict[str, str],
+    field_errors: dict[str, str] | None,
+    document_errors: dict[str, str] | None = None,
+) -> Template:
+    """The application page again with the answers as posted, the failure said above the form and by its fields."""
+    return await render_page(
+        request,
+        application,
+        status_code=failure.status_code,
+        error=failure.message,
+        answers=answers,
+        field_errors=field_errors,
+        document_errors=document_errors,
+    )
 
 
 class ApplicationPages(Controller):
@@ -212,8 +233,7 @@ class ApplicationPages(Controller):
     async def save(
         self, request: Request, application_id: int, data: Annotated[dict[str, Any], FormBody]
     ) -> Template | Redirect:
-        user, application, answers = await _posted_answers(request, application_id, data)
-        actor = user.actor(client_address(request))
+        user, actor, application, answers = await _posted_answers(request, application_id, data)
         try:
             saved = await drafts.save_answers(application_id=application_id, answers=answers, user=user, actor=actor)
         except DomainError as failure:
@@ -225,13 +245,8 @@ class ApplicationPages(Controller):
                     headers={"X-Autosave-Error": "1"},
                 )
             field = failure.extra.get("field", "")
-            return await render_page(
-                request,
-                application,
-                status_code=failure.status_code,
-                error=failure.message,
-                answers=answers,
-                field_errors={field: failure.message} if field else None,
+            return await _posted_form_refused(
+                request, application, failure, answers, {field: failure.message} if field else None
             )
         if not is_htmx(request):
             return Redirect(f"/applications/{application_id}", status_code=303)
@@ -309,10 +324,10 @@ class ApplicationPages(Controller):
         self, request: Request, application_id: int, data: Annotated[dict[str, Any], FormBody]
     ) -> Template | Redirect:
         """Saves the answers the form carries (the button belongs to the answers form), then submits."""
-        user, application, answers = await _posted_answers(request, application_id, data)
-        actor = user.actor(client_address(request))
+        user, actor, application, answers = await _posted_answers(request, application_id, data)
+        save_first = bool(answers) and application["status"] == "draft"
         try:
-            if answers and application["status"] == "draft":
+            if save_first:
                 application = await drafts.save_answers(
                     application_id=application_id, answers=answers, user=user, actor=actor
                 )
@@ -324,15 +339,7 @@ class ApplicationPages(Controller):
             }
             if failure.extra.get("field"):
                 field_errors[failure.extra["field"]] = failure.message
-            return await render_page(
-                request,
-                application,
-                status_code=failure.status_code,
-                error=failure.message,
-                answers=answers,
-                field_errors=field_errors,
-                document_errors=document_errors,
-            )
+            return await _posted_form_refused(request, application, failure, answers, field_errors, document_errors)
         return Redirect(f"/applications/{application_id}", status_code=303)
 
     @post("/applications/{application_id:int}/withdraw", status_code=303)

@@ -16,24 +16,54 @@ _COMBINATOR_TEXT = {
 
 # A leaf in words, in Ukrainian and English; the placeholders are filled by _leaf_text.
 _LEAF_TEXT: dict[str, tuple[str, str]] = {
-    "population_min": ("Населення не менше {value}", "Population at least {value}"),
-    "population_max": ("Населення не більше {value}", "Population at most {value}"),
-    "amalgamated_as_of": ("Громада є об’єднаною не пізніше {cut}", "The hromada is amalgamated on or before {cut}"),
+    "population_min": (
+        "Населення не менше {value}",
+        "Population at least {value}",
+    ),
+    "population_max": (
+        "Населення не більше {value}",
+        "Population at most {value}",
+    ),
+    "amalgamated_as_of": (
+        "Громада є об’єднаною не пізніше {cut}",
+        "The hromada is amalgamated on or before {cut}",
+    ),
     "amalgamated": (
         "Громада є об’єднаною (не пізніше кінцевого терміну подання заявок)",
         "The hromada is amalgamated (on or before the deadline)",
     ),
-    "hromada_type_in": ("Тип громади: {names}", "Hromada type: {names}"),
-    "oblast_in": ("Громада розташована в одній з областей: {names}", "The hromada is in one of: {names}"),
-    "oblast_not_in": ("Громада не з областей: {names}", "The hromada is not in: {names}"),
+    "hromada_type_in": (
+        "Тип громади: {names}",
+        "Hromada type: {names}",
+    ),
+    "oblast_in": (
+        "Громада розташована в одній з областей: {names}",
+        "The hromada is in one of: {names}",
+    ),
+    "oblast_not_in": (
+        "Громада не з областей: {names}",
+        "The hromada is not in: {names}",
+    ),
     "not_previous_winner": (
         "Громада не перемагала в попередніх раундах цієї програми",
         "The hromada has not won an earlier round of this programme",
     ),
-    "answer_min": ("Відповідь на питання {q} не менше {value}", "Answer to {q} at least {value}"),
-    "answer_max": ("Відповідь на питання {q} не більше {value}", "Answer to {q} at most {value}"),
-    "answer_equals": ("Відповідь на питання {q}: {want}", "Answer to {q} is {want}"),
-    "documents_required": ("Потрібні документи: {names}", "Documents required: {names}"),
+    "answer_min": (
+        "Відповідь на питання {q} не менше {value}",
+        "Answer to {q} at least {value}",
+    ),
+    "answer_max": (
+        "Відповідь на питання {q} не більше {value}",
+        "Answer to {q} at most {value}",
+    ),
+    "answer_equals": (
+        "Відповідь на питання {q}: {want}",
+        "Answer to {q} is {want}",
+    ),
+    "documents_required": (
+        "Потрібні документи: {names}",
+        "Documents required: {names}",
+    ),
 }
 
 

@@ -36,7 +36,10 @@ _REASONS: dict[str, tuple[str, str]] = {
         "Населення {n} не перевищує межу {lim}.",
         "Population {n} is within the limit of {lim}.",
     ),
-    "population_above": ("Населення {n} перевищує межу {lim}.", "Population {n} is above the limit of {lim}."),
+    "population_above": (
+        "Населення {n} перевищує межу {lim}.",
+        "Population {n} is above the limit of {lim}.",
+    ),
     "population_meets": (
         "Населення {n} не менше за мінімум {lim}.",
         "Population {n} meets the minimum of {lim}.",

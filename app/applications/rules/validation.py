@@ -40,8 +40,14 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "a rule must have only one of all, any, not or rule, not several ({both})",
         "правило має містити лише один із ключів all, any, not або rule, а не кілька ({both})",
     ),
-    "unknown_key_next_to": ("unknown key {extra} next to {key}", "невідомий ключ {extra} поруч з {key}"),
-    "empty_list": ("{key} needs a non-empty list of rules", "{key} потребує непорожнього списку правил"),
+    "unknown_key_next_to": (
+        "unknown key {extra} next to {key}",
+        "невідомий ключ {extra} поруч з {key}",
+    ),
+    "empty_list": (
+        "{key} needs a non-empty list of rules",
+        "{key} потребує непорожнього списку правил",
+    ),
     "unknown_kind": (
         "unknown rule kind {kind!r}; known kinds: {known}",
         "невідомий вид правила {kind!r}; відомі види: {known}",
@@ -50,8 +56,14 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "unknown key {extra} in {kind} (allowed: {allowed})",
         "невідомий ключ {extra} у {kind} (дозволені: {allowed})",
     ),
-    "integer": ("{kind} needs an integer value", "{kind} потребує цілого значення"),
-    "non_negative": ("{kind} needs a non-negative integer value", "{kind} потребує невід’ємного цілого значення"),
+    "integer": (
+        "{kind} needs an integer value",
+        "{kind} потребує цілого значення",
+    ),
+    "non_negative": (
+        "{kind} needs a non-negative integer value",
+        "{kind} потребує невід’ємного цілого значення",
+    ),
     "type_list": (
         "{kind} needs a non-empty list of hromada types (urban, settlement, rural)",
         "{kind} потребує непорожнього списку типів громад (urban, settlement, rural)",
@@ -68,12 +80,18 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "{kind}: {item!r} is not a KATOTTG oblast code (UA followed by 17 digits)",
         "{kind}: {item!r} не є кодом області за КАТОТТГ (UA і 17 цифр)",
     ),
-    "field": ("{kind} needs a field (a question key)", "{kind} потребує field (ключ питання)"),
+    "field": (
+        "{kind} needs a field (a question key)",
+        "{kind} потребує field (ключ питання)",
+    ),
     "equals_value": (
         "{kind} needs a value that is a text, a number or true/false",
         "{kind} потребує значення: текст, число або true/false",
     ),
-    "numeric": ("{kind} needs a numeric value", "{kind} потребує числового значення"),
+    "numeric": (
+        "{kind} needs a numeric value",
+        "{kind} потребує числового значення",
+    ),
     "unknown_question": (
         "{kind} refers to unknown question {field!r}",
         "{kind} посилається на невідоме питання {field!r}",

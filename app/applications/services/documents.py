@@ -8,6 +8,7 @@ from typing import Any
 from app.accounts.services.users import CurrentUser
 from app.applications.services.applications import get_application
 from app.applications.services.drafts import editable_draft
+from app.applications.services.records import record
 from app.platform import audit
 from app.platform.db import PreparedSelect, write_transaction
 from app.platform.documents import DEFAULT_ALLOWED_TYPES, Uploader, save_document
@@ -97,12 +98,8 @@ async def _remove_document(
 ) -> None:
     async with write_transaction():
         await StoredDocument.delete().where(StoredDocument.id == document["id"])
-        await audit.record(
-            actor=actor,
-            action="document.delete",
-            object_type="document",
-            object_id=document["id"],
-            before={"application": application_id, "key": document["key"]},
+        await record(
+            actor, "document.delete", document["id"], before={"application": application_id, "key": document["key"]}
         )
     try:
         await storage.delete(document["key"])

@@ -8,6 +8,7 @@ from typing import Any
 from app.accounts.services.users import CurrentUser
 from app.applications.forms import clean_answers
 from app.applications.services.applications import decode_application, get_application, hromada_application_id
+from app.applications.services.records import record
 from app.applications.services.rounds import accepting_applications, get_round, not_accepting, now_utc, visible_round
 from app.applications.tables import Application, ApplicationRevision
 from app.platform import audit
@@ -37,11 +38,10 @@ async def create_application(
         await ApplicationRevision.insert(
             ApplicationRevision(application=application.id, revision=1, answers=cleaned, saved_by=user.id)
         )
-        await audit.record(
-            actor=actor,
-            action="application.create",
-            object_type="application",
-            object_id=application.id,
+        await record(
+            actor,
+            "application.create",
+            application.id,
             after={"round": round_id, "hromada": hromada_code, "answers": cleaned},
         )
     return await get_application(application_id=application.id, user=user)
@@ -84,14 +84,7 @@ async def save_answers(
             ApplicationRevision(application=application_id, revision=revision, answers=merged, saved_by=user.id)
         )
         before, after = audit.changed_fields(application["answers"] or {}, merged)
-        await audit.record(
-            actor=actor,
-            action="application.save",
-            object_type="application",
-            object_id=application_id,
-            before=before,
-            after=after,
-        )
+        await record(actor, "application.save", application_id, before=before, after=after)
     return await get_application(application_id=application_id, user=user)
 
 

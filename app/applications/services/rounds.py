@@ -16,6 +16,7 @@ from app.applications.forms import (
 )
 from app.applications.rules.kinds import RuleError
 from app.applications.rules.validation import validate_rules
+from app.applications.services.records import record
 from app.applications.tables import Programme, Round
 from app.platform import audit
 from app.platform.db import PreparedSelect, for_update, json_column, write_transaction
@@ -68,11 +69,10 @@ async def create_programme(*, code: str, name_uk: str, name_en: str, actor: audi
             raise Conflict(_("A programme with the code %(code)s already exists.", code=code), extra={"field": "code"})
         programme = Programme(code=code, name_uk=name_uk.strip(), name_en=(name_en or "").strip())
         await programme.save()
-        await audit.record(
-            actor=actor,
-            action="programme.create",
-            object_type="programme",
-            object_id=programme.id,
+        await record(
+            actor,
+            "programme.create",
+            programme.id,
             after={"code": code, "name_uk": programme.name_uk, "name_en": programme.name_en},
         )
     return programme.to_dict()
@@ -179,12 +179,8 @@ async def create_round(*, data: dict[str, Any], actor: audit.Actor) -> dict[str,
     )
     async with write_transaction():
         await round_.save()
-        await audit.record(
-            actor=actor,
-            action="round.create",
-            object_type="round",
-            object_id=round_.id,
-            after={"title_uk": title_uk, "programme": programme_code, "rules": rules},
+        await record(
+            actor, "round.create", round_.id, after={"title_uk": title_uk, "programme": programme_code, "rules": rules}
         )
     return await get_round(round_.id)
 
@@ -281,9 +277,7 @@ async def update_round(*, round_id: int, changes: dict[str, Any], actor: audit.A
         before, after = audit.changed_fields({key: current.get(key) for key in values}, values)
         values["updated_at"] = now_utc()
         await Round.update({getattr(Round, key): value for key, value in values.items()}).where(Round.id == round_id)
-        await audit.record(
-            actor=actor, action="round.update", object_type="round", object_id=round_id, before=before, after=after
-        )
+        await record(actor, "round.update", round_id, before=before, after=after)
     return await get_round(round_id)
 
 
@@ -311,14 +305,7 @@ async def transition_round(*, round_id: int, to: str, actor: audit.Actor) -> dic
             if row["deadline"] is None or row["deadline"] <= now_utc():
                 raise Conflict(_("Set a deadline in the future before opening the round."))
         await Round.update({Round.status: to, Round.updated_at: now_utc()}).where(Round.id == round_id)
-        await audit.record(
-            actor=actor,
-            action=f"round.{to}",
-            object_type="round",
-            object_id=round_id,
-            before={"status": row["status"]},
-            after={"status": to},
-        )
+        await record(actor, f"round.{to}", round_id, before={"status": row["status"]}, after={"status": to})
     return await get_round(round_id)
 
 

@@ -15,6 +15,7 @@ from app.applications.services.applications import (
     get_application,
     require_staff,
 )
+from app.applications.services.records import record
 from app.applications.services.rounds import get_round, now_utc
 from app.applications.tables import Application
 from app.platform import audit
@@ -54,11 +55,10 @@ async def screen(
                 Application.updated_at: now_utc(),
             }
         ).where(Application.id == application_id)
-        await audit.record(
-            actor=actor,
-            action="application.screen",
-            object_type="application",
-            object_id=application_id,
+        await record(
+            actor,
+            "application.screen",
+            application_id,
             before={"status": application["status"], "eligible": application["eligible"]},
             after={"status": status, "eligible": decision, "override": override, "reason": reason},
         )

@@ -11,6 +11,7 @@ from app.applications.services.applications import get_application
 from app.applications.services.documents import document_kinds
 from app.applications.services.drafts import leaders_application
 from app.applications.services.eligibility import hromada_facts, verdict_for
+from app.applications.services.records import record
 from app.applications.services.rounds import accepting_applications, deadline_passed, get_round, not_accepting, now_utc
 from app.applications.tables import Application
 from app.platform import audit
@@ -63,11 +64,10 @@ async def submit(*, application_id: int, user: CurrentUser, actor: audit.Actor) 
                 Application.updated_at: submitted_at,
             }
         ).where(Application.id == application_id)
-        await audit.record(
-            actor=actor,
-            action="application.submit",
-            object_type="application",
-            object_id=application_id,
+        await record(
+            actor,
+            "application.submit",
+            application_id,
             before={"status": "draft"},
             after={"status": "submitted", "eligible": verdict["eligible"]},
         )
@@ -93,11 +93,10 @@ async def withdraw(*, application_id: int, user: CurrentUser, actor: audit.Actor
         await Application.update(
             {Application.status: "withdrawn", Application.withdrawn_at: now_utc(), Application.updated_at: now_utc()}
         ).where(Application.id == application_id)
-        await audit.record(
-            actor=actor,
-            action="application.withdraw",
-            object_type="application",
-            object_id=application_id,
+        await record(
+            actor,
+            "application.withdraw",
+            application_id,
             before={"status": application["status"]},
             after={"status": "withdrawn"},
         )
