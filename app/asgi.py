@@ -39,9 +39,11 @@ from app.accounts.auth import RequestContextMiddleware, admin_only, signed_in, s
 from app.accounts.pages import AccountPages
 from app.accounts.services.passwords import configure_password_hashing
 from app.applications import permissions as application_permissions
-from app.applications.controllers import ApplicationApi, ProgrammeApi, RoundApi
-from app.applications.pages import ApplicationPages
-from app.applications.round_pages import RoundPages
+from app.applications.api import ApplicationApi, ProgrammeApi, RoundApi
+from app.applications.pages.application import ApplicationPages
+from app.applications.pages.round_setup import RoundSetupPages
+from app.applications.pages.rounds import RoundPages
+from app.applications.pages.screening import ScreeningPages
 from app.platform import i18n, virus_scan
 from app.platform.db import close_engine, engine_for, prepare_engine, use_engine
 from app.platform.documents import human_size
@@ -466,6 +468,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
             ProcurementApi,
             ReviewApi,
             RoundPages,
+            RoundSetupPages,
+            ScreeningPages,
             RoundApi,
             ApplicationApi,
             ApplicationPages,

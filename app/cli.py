@@ -130,7 +130,7 @@ async def seed_demo_round() -> None:
     """An open round modelled on U-LEAD's round 4, so a newcomer has something to apply to."""
     from datetime import UTC, datetime, timedelta
 
-    from app.applications import services
+    from app.applications.services import rounds as services
     from app.applications.tables import Round
 
     programme_id = await services.ensure_programme(

@@ -34,9 +34,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.accounts.tables import User
-from app.applications import eligibility
 from app.applications.forms import DEFAULT_DOCUMENT_KINDS, DEFAULT_QUESTIONS, clean_answers
-from app.applications.services import verdict_labels
+from app.applications.labels import verdict_labels
+from app.applications.rules.evaluation import evaluate
+from app.applications.rules.kinds import Facts
 from app.applications.tables import Application, ApplicationRevision, Programme, Round
 from app.platform.i18n import to_kyiv, ukrainian_sort_key
 from app.platform.tables import AuditEntry, StoredDocument
@@ -403,10 +404,10 @@ async def build(scale: Scale, *, password_hash: str, seed: int = 2026) -> dict[s
             answers = _answers(rng, deadline)
             kinds = ["council_decision", "premises_plan"]
             kinds += [k for k, p in (("premises_photos", 0.7), ("cofinancing_letter", 0.5)) if rng.random() < p]
-            facts = eligibility.Facts(
+            facts = Facts(
                 hromada=hromada, answers=answers, document_kinds=frozenset(kinds), previous_winner=False, as_of=as_of
             )
-            verdict = eligibility.evaluate(RULES, facts, labels=labels)
+            verdict = evaluate(RULES, facts, labels=labels)
             leader = leader_of(hromada)
             application_id = rows.add(
                 Application,

@@ -1,8 +1,10 @@
-"""A round's configuration: the documents it asks for and the questions of its form."""
+"""A round's form: the documents it asks for, the questions it asks, and the answers a hromada gives to them.
+It decides what a well-formed form and a well-typed answer are; it must not touch the database."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,39 +16,31 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 QUESTION_TYPES = ("text", "long_text", "number", "choice", "date", "yes_no")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
+
+def _document_kind(key: str, title_uk: str, title_en: str, required: bool, types: list[str]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "title_uk": title_uk,
+        "title_en": title_en,
+        "required": required,
+        "max_bytes": 10 * 1024 * 1024,
+        "types": types,
+    }
+
+
 DEFAULT_DOCUMENT_KINDS = [
-    {
-        "key": "council_decision",
-        "title_uk": "Рішення ради про створення (модернізацію) ЦНАП",
-        "title_en": "Council decision to establish (modernise) the ASC",
-        "required": True,
-        "max_bytes": 10 * 1024 * 1024,
-        "types": ["pdf"],
-    },
-    {
-        "key": "premises_plan",
-        "title_uk": "План приміщення ЦНАП",
-        "title_en": "Plan of the ASC premises",
-        "required": True,
-        "max_bytes": 10 * 1024 * 1024,
-        "types": ["pdf", "png", "jpg"],
-    },
-    {
-        "key": "premises_photos",
-        "title_uk": "Фото приміщення",
-        "title_en": "Photos of the premises",
-        "required": False,
-        "max_bytes": 10 * 1024 * 1024,
-        "types": ["jpg", "png", "pdf"],
-    },
-    {
-        "key": "cofinancing_letter",
-        "title_uk": "Гарантійний лист про співфінансування",
-        "title_en": "Co-financing guarantee letter",
-        "required": False,
-        "max_bytes": 10 * 1024 * 1024,
-        "types": ["pdf"],
-    },
+    _document_kind(
+        "council_decision",
+        "Рішення ради про створення (модернізацію) ЦНАП",
+        "Council decision to establish (modernise) the ASC",
+        True,
+        ["pdf"],
+    ),
+    _document_kind("premises_plan", "План приміщення ЦНАП", "Plan of the ASC premises", True, ["pdf", "png", "jpg"]),
+    _document_kind("premises_photos", "Фото приміщення", "Photos of the premises", False, ["jpg", "png", "pdf"]),
+    _document_kind(
+        "cofinancing_letter", "Гарантійний лист про співфінансування", "Co-financing guarantee letter", False, ["pdf"]
+    ),
 ]
 
 DEFAULT_QUESTIONS = [
@@ -101,20 +95,28 @@ def _invalid(message: str, field: str) -> InvalidInput:
     return InvalidInput(message, extra={"field": field})
 
 
-def validate_document_kinds(kinds: Any) -> list[dict[str, Any]]:
-    if not isinstance(kinds, list):
-        raise _invalid(_("Document kinds must be a list."), "document_kinds")
-    cleaned, seen = [], set()
-    for index, kind in enumerate(kinds):
-        where = f"document_kinds[{index}]"
-        if not isinstance(kind, dict):
+def _keyed_entries(entries: Any, name: str, not_a_list: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each entry of the list ``name`` with its place ("questions[2]") and key, once the entry is an object whose key
+    is well formed and not taken by an earlier one."""
+    if not isinstance(entries, list):
+        raise _invalid(not_a_list, name)
+    seen = set()
+    for index, entry in enumerate(entries):
+        where = f"{name}[{index}]"
+        if not isinstance(entry, dict):
             raise _invalid(_("%(where)s must be an object.", where=where), where)
-        key = kind.get("key")
+        key = entry.get("key")
         if not isinstance(key, str) or not KEY.match(key):
             raise _invalid(_("%(where)s.key must be lower-case letters, digits and _.", where=where), where)
         if key in seen:
             raise _invalid(_("%(where)s.key %(key)s appears twice.", where=where, key=key), where)
         seen.add(key)
+        yield where, key, entry
+
+
+def validate_document_kinds(kinds: Any) -> list[dict[str, Any]]:
+    cleaned = []
+    for where, key, kind in _keyed_entries(kinds, "document_kinds", _("Document kinds must be a list.")):
         types = kind.get("types") or ["pdf"]
         if not isinstance(types, list) or not types or any(t not in DEFAULT_ALLOWED_TYPES for t in types):
             raise _invalid(
@@ -145,19 +147,8 @@ def validate_document_kinds(kinds: Any) -> list[dict[str, Any]]:
 
 
 def validate_questions(questions: Any) -> list[dict[str, Any]]:
-    if not isinstance(questions, list):
-        raise _invalid(_("Questions must be a list."), "questions")
-    cleaned, seen = [], set()
-    for index, question in enumerate(questions):
-        where = f"questions[{index}]"
-        if not isinstance(question, dict):
-            raise _invalid(_("%(where)s must be an object.", where=where), where)
-        key = question.get("key")
-        if not isinstance(key, str) or not KEY.match(key):
-            raise _invalid(_("%(where)s.key must be lower-case letters, digits and _.", where=where), where)
-        if key in seen:
-            raise _invalid(_("%(where)s.key %(key)s appears twice.", where=where, key=key), where)
-        seen.add(key)
+    cleaned = []
+    for where, key, question in _keyed_entries(questions, "questions", _("Questions must be a list.")):
         kind = question.get("type")
         if kind not in QUESTION_TYPES:
             raise _invalid(

@@ -1,3 +1,6 @@
+"""The API's shapes for programmes, rounds and applications (msgspec Structs for input and output) and the
+builders that turn service rows into them. Shapes only: they must not decide any rule."""
+
 from __future__ import annotations
 
 import datetime
@@ -161,14 +164,8 @@ def round_out(row: dict[str, Any]) -> RoundOut:
 
 
 def document_ref(application_id: int, row: dict[str, Any]) -> DocumentRef:
-    return DocumentRef(
-        id=row["id"],
-        kind=row["kind"],
-        original_filename=row["original_filename"],
-        size_bytes=row["size_bytes"],
-        content_type=row["content_type"],
-        download_url=f"/api/v1/applications/{application_id}/documents/{row['id']}",
-    )
+    stored = {field: row[field] for field in ("id", "kind", "original_filename", "size_bytes", "content_type")}
+    return DocumentRef(**stored, download_url=f"/api/v1/applications/{application_id}/documents/{row['id']}")
 
 
 def application_out(row: dict[str, Any], documents: list[dict[str, Any]]) -> ApplicationOut:
@@ -187,3 +184,17 @@ def application_out(row: dict[str, Any], documents: list[dict[str, Any]]) -> App
         screening_reason=row["screening_reason"],
         documents=[document_ref(row["id"], d) for d in documents],
     )
+
+
+class ApplicationFilters(msgspec.Struct):
+    """The filters of a round's applications list (the staff's queue and the API), as the query string gives them."""
+
+    status: str = ""
+    oblast: str = ""
+    q: str = ""
+    eligible: str = ""
+
+
+def application_filters(status: str = "", oblast: str = "", q: str = "", eligible: str = "") -> ApplicationFilters:
+    """A dependency: the list's filters read from the query string."""
+    return ApplicationFilters(status=status, oblast=oblast, q=q, eligible=eligible)

@@ -5,8 +5,8 @@ from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.applications.controllers import xlsx_file
 from app.platform.i18n import pick
+from app.platform.spreadsheets import xlsx_file
 from app.scoring import services
 from app.scoring.schemas import (
     AssignmentChangeIn,

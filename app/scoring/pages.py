@@ -18,10 +18,11 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import client_address, require_user
-from app.applications.pages import is_htmx, shown_value
+from app.applications.pages.answers import shown_value
 from app.platform.documents import human_size
 from app.platform.errors import DomainError
 from app.platform.i18n import N_, format_number, gettext, pick
+from app.platform.web import is_htmx
 from app.scoring import services
 from app.scoring.rubric import maximum_total
 from app.scoring.tables import CONFLICT_TYPES

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.accounts.services.users import CurrentUser
 from app.accounts.tables import User
-from app.applications.services import get_round
+from app.applications.services.rounds import get_round
 from app.applications.tables import Application, Round
 from app.platform import audit
 from app.platform.db import (
@@ -1387,7 +1387,7 @@ async def assignment_context(
 ) -> dict[str, Any]:
     """What an expert sees beside the scoring form: the application's answers, hromada and documents.
     ``review``: the row ``get_review`` already read for this expert and assignment, to skip reading it again."""
-    from app.applications.services import application_documents
+    from app.applications.services.documents import application_documents
 
     if review is None or review["assignment"] != assignment_id or review["expert"] != user.id:
         review = await _review_row(assignment_id, user)

@@ -19,11 +19,11 @@ from litestar.params import Body
 from litestar.response import File, Redirect, Template
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.applications import services as applications
-from app.applications.controllers import xlsx_file
-from app.applications.round_pages import helpers, money
+from app.applications.pages.words import helpers, money
+from app.applications.services import applications, rounds
 from app.platform.errors import DomainError, InvalidInput
 from app.platform.i18n import N_, _, format_number, pick
+from app.platform.spreadsheets import xlsx_file
 from app.registry.services import queries as registry
 from app.scoring import services
 from app.scoring.rubric import validate_criteria
@@ -223,7 +223,7 @@ async def _dashboard(
     errors = errors or {}
     pages = {name: (_int_param(request, f"{name}_page"), size) for name, size in LIST_PAGE_SIZE.items()}
     forms = forms or {}
-    round_ = await applications.get_round(round_id)
+    round_ = await rounds.get_round(round_id)
     config = await services.get_config(round_id)
     criteria = await services.get_criteria(round_id)
     began = await services.review_began(round_id)
@@ -400,7 +400,7 @@ async def _selection_page(
     notice: str = "",
     status_code: int = 200,
 ) -> Template:
-    round_ = await applications.get_round(round_id)
+    round_ = await rounds.get_round(round_id)
     criteria = await services.get_criteria(round_id)
     selection = await services.current_selection(round_id)
     errors = errors or {}
@@ -721,7 +721,7 @@ class ReviewStaffPages(Controller):
 
     @get("/rounds/{round_id:int}/ranking", guards=[staff_only])
     async def ranking(self, round_id: int) -> Template:
-        round_ = await applications.get_round(round_id)
+        round_ = await rounds.get_round(round_id)
         ranked = await services.ranking(round_id)
         return Template(
             "scoring/ranking.html",
@@ -737,13 +737,13 @@ class ReviewStaffPages(Controller):
 
     @get("/rounds/{round_id:int}/ranking.xlsx", guards=[staff_only], media_type=XLSX)
     async def ranking_xlsx(self, round_id: int) -> File:
-        await applications.get_round(round_id)
+        await rounds.get_round(round_id)
         header, rows = _ranking_sheet(await services.ranking(round_id))
         return xlsx_file(header, rows, f"round-{round_id}-ranking.xlsx", "Ranking")
 
     @get("/rounds/{round_id:int}/reviews.xlsx", guards=[staff_only], media_type=XLSX)
     async def reviews_xlsx(self, round_id: int) -> File:
-        await applications.get_round(round_id)
+        await rounds.get_round(round_id)
         header, rows = await services.review_rows(round_id)
         return xlsx_file(header, rows, f"round-{round_id}-reviews.xlsx", "Reviews")
 
@@ -874,7 +874,7 @@ class ReviewStaffPages(Controller):
 
 async def _budget_message(round_id: int, chosen: list[int], params: dict[str, Any]) -> str:
     """The budget limit in money, not minor units: what the chosen winners add up to against the budget."""
-    round_ = await applications.get_round(round_id)
+    round_ = await rounds.get_round(round_id)
     ranked = {r["application_id"]: r for r in (await services.ranking(round_id))["rows"]}
     spent = sum(ranked[i]["amount_minor"] for i in chosen if i in ranked)
     return _(

@@ -18,7 +18,7 @@ import pytest
 
 from app.accounts.services.tokens import create_token
 from app.accounts.services.users import CurrentUser, create_user, load_user
-from app.applications import services as applications
+from app.applications.services import rounds
 from app.platform import audit
 from app.platform.settings import Settings
 from app.registry.tables import Hromada
@@ -173,7 +173,7 @@ async def make_round(*, deadline_in: float = 3600, questions: Any = None, docume
     """An open round with simple rules; by default the standard questions and no documents."""
     from datetime import UTC, datetime, timedelta
 
-    await applications.ensure_programme(code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe")
+    await rounds.ensure_programme(code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe")
     data = {
         "programme_code": "ulead",
         "title_uk": "Раунд надійності",
@@ -187,8 +187,8 @@ async def make_round(*, deadline_in: float = 3600, questions: Any = None, docume
     if questions is not None:
         data["questions"] = questions
     data["document_kinds"] = [] if document_kinds is None else document_kinds
-    round_ = await applications.create_round(data=data, actor=audit.SYSTEM)
-    await applications.transition_round(round_id=round_["id"], to="open", actor=audit.SYSTEM)
+    round_ = await rounds.create_round(data=data, actor=audit.SYSTEM)
+    await rounds.transition_round(round_id=round_["id"], to="open", actor=audit.SYSTEM)
     return round_["id"]
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from app.accounts.services.users import load_user
-from app.applications import services as applications
+from app.applications.services import drafts, rounds, screening, submission
 from app.applications.tables import Application, ApplicationRevision, Round
 from app.platform import audit
 from app.platform.tables import AuditEntry
@@ -152,13 +152,11 @@ async def _review_set_up() -> tuple[int, str, list[dict]]:
     staff, _staff_token = await make_user("staff@load.asc", "staff")
     (code,) = await hromada_codes(1)
     leader, _ = await make_user("leader@load.asc", "applicant", code)
-    application = await applications.create_application(
+    application = await drafts.create_application(
         round_id=round_id, hromada_code=code, answers=COMPLETE_ANSWERS, user=leader, actor=leader.actor()
     )
-    await applications.submit(application_id=application["id"], user=leader, actor=leader.actor())
-    await applications.screen(
-        application_id=application["id"], eligible=None, reason="", user=staff, actor=audit.SYSTEM
-    )
+    await submission.submit(application_id=application["id"], user=leader, actor=leader.actor())
+    await screening.screen(application_id=application["id"], eligible=None, reason="", user=staff, actor=audit.SYSTEM)
     expert, expert_token = await make_user("expert@load.asc", "expert")
     await scoring.add_expert(round_id=round_id, email=expert.email, actor=audit.SYSTEM)
     await scoring.change_assignments(
@@ -245,15 +243,13 @@ async def _ranked_round() -> int:
     await scoring.add_expert(round_id=round_id, email=expert.email, actor=audit.SYSTEM)
     for index, code in enumerate(await hromada_codes(3)):
         leader, _ = await make_user(f"leader{index}@load.asc", "applicant", code)
-        created = await applications.create_application(
+        created = await drafts.create_application(
             round_id=round_id, hromada_code=code, answers=COMPLETE_ANSWERS, user=leader, actor=leader.actor()
         )
-        await applications.submit(application_id=created["id"], user=leader, actor=leader.actor())
-        await applications.screen(
-            application_id=created["id"], eligible=None, reason="", user=staff, actor=audit.SYSTEM
-        )
-    await applications.transition_round(round_id=round_id, to="closed", actor=audit.SYSTEM)
-    await applications.transition_round(round_id=round_id, to="under_review", actor=audit.SYSTEM)
+        await submission.submit(application_id=created["id"], user=leader, actor=leader.actor())
+        await screening.screen(application_id=created["id"], eligible=None, reason="", user=staff, actor=audit.SYSTEM)
+    await rounds.transition_round(round_id=round_id, to="closed", actor=audit.SYSTEM)
+    await rounds.transition_round(round_id=round_id, to="under_review", actor=audit.SYSTEM)
     await scoring.auto_assign(round_id=round_id, per_application=1, seed=1, actor=audit.SYSTEM)
     criteria = await scoring.get_criteria(round_id)
     expert_user = await load_user(expert.id)

@@ -23,8 +23,8 @@ import boto3
 import httpx
 import pytest
 
-from app.applications import services as applications
 from app.applications.forms import DEFAULT_DOCUMENT_KINDS
+from app.applications.services import drafts
 from app.applications.tables import Application, ApplicationRevision
 from app.asgi import create_app
 from app.platform import audit
@@ -265,7 +265,7 @@ async def test_postgres_restarting_under_load_fails_requests_cleanly_and_the_app
     round_id = await make_round()
     (code,) = await hromada_codes(1)
     leader, token = await make_user("leader@faults.asc", "applicant", code)
-    created = await applications.create_application(
+    created = await drafts.create_application(
         round_id=round_id, hromada_code=code, answers={}, user=leader, actor=leader.actor()
     )
     application_id = created["id"]
@@ -354,7 +354,7 @@ WRITER = textwrap.dedent(
     import asyncio, os, sys
 
     from app.accounts.services.users import load_user
-    from app.applications import services
+    from app.applications.services import drafts
     from app.platform.db import engine_for, prepare_engine, use_engine
     from app.platform.settings import load_settings
 
@@ -371,7 +371,7 @@ WRITER = textwrap.dedent(
                 # Unique across the writer's runs: a run's first save must differ from the last of the run
                 # before (identical answers are no change, hence no revision, yet they would be acknowledged).
                 answers = {"premises": f"Редакція {os.getpid()}-{n}: " + "текст " * 200, "staff_count": str(n)}
-                await services.save_answers(
+                await drafts.save_answers(
                     application_id=application_id, answers=answers, user=user, actor=user.actor("writer")
                 )
                 print(application_id, n, flush=True)
@@ -423,7 +423,7 @@ async def test_a_writer_killed_mid_write_leaves_the_database_consistent(app, set
     pairs = []
     for index, code in enumerate(await hromada_codes(3)):
         leader, _token = await make_user(f"leader{index}@faults.asc", "applicant", code)
-        created = await applications.create_application(
+        created = await drafts.create_application(
             round_id=round_id, hromada_code=code, answers={}, user=leader, actor=leader.actor()
         )
         pairs.append((created["id"], leader.id))
@@ -474,7 +474,7 @@ async def test_a_writer_killed_mid_write_leaves_the_database_consistent(app, set
 
     user = await load_user(user_id)
     saved = await asyncio.wait_for(
-        applications.save_answers(
+        drafts.save_answers(
             application_id=application_id, answers={"premises": "Після збою"}, user=user, actor=audit.SYSTEM
         ),
         timeout=20,

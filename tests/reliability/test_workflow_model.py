@@ -690,6 +690,6 @@ def test_the_workflow_keeps_its_invariants_in_any_order(settings):
 
 
 async def _programme() -> None:
-    from app.applications.services import ensure_programme
+    from app.applications.services.rounds import ensure_programme
 
     await ensure_programme(code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe")

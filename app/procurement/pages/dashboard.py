@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.response import File, Redirect, Template
 
 from app.accounts.auth import client_address, require_user, staff_only
-from app.applications import services as applications
+from app.applications.services import rounds as applications
 from app.platform.errors import DomainError, InvalidInput, NotFound
 from app.platform.i18n import _, pick
 from app.procurement import charts

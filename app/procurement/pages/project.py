@@ -13,12 +13,12 @@ from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import client_address, require_user, signed_in
 from app.accounts.services.users import CurrentUser
-from app.applications.pages import FILE_ACCEPT
 from app.platform.documents import DEFAULT_ALLOWED_TYPES, IMAGE_TYPES, human_size
 from app.platform.errors import DomainError, InvalidInput, NotFound
 from app.platform.i18n import gettext, pick
 from app.platform.settings import Settings
 from app.platform.storage import Storage
+from app.platform.web import FILE_ACCEPT
 from app.procurement.api import uploading
 from app.procurement.labels import (
     CATEGORY_LABELS,

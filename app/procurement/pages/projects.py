@@ -11,7 +11,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import client_address, require_user, signed_in, staff_only
-from app.applications import services as applications
+from app.applications.services import rounds as applications
 from app.platform.errors import DomainError
 from app.platform.i18n import N_, _, pick
 from app.procurement.labels import helpers

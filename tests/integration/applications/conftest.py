@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.applications import services
+from app.applications.services import rounds
 from app.applications.tables import Round
 from app.platform import audit
 from tests.conftest import api_token
@@ -30,7 +30,7 @@ def in_days(days: float) -> str:
 
 @pytest.fixture
 async def programme(app):
-    return await services.ensure_programme(code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe")
+    return await rounds.ensure_programme(code="ulead", name_uk="U-LEAD з Європою", name_en="U-LEAD with Europe")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.accounts.services.users import create_user, load_user
-from app.applications import services as applications
+from app.applications.services import drafts, rounds, screening, submission
 from app.platform import audit
 from app.registry.tables import Hromada
 from tests.conftest import PASSWORD, api_token
@@ -63,8 +63,8 @@ async def world(app, client, users):
 
         staff = await load_user(users["staff"]["id"])
         actor = audit.SYSTEM
-        await applications.ensure_programme(code="ulead", name_uk="U-LEAD", name_en="U-LEAD")
-        round_ = await applications.create_round(
+        await rounds.ensure_programme(code="ulead", name_uk="U-LEAD", name_en="U-LEAD")
+        round_ = await rounds.create_round(
             data={
                 "programme_code": "ulead",
                 "title_uk": "Раунд",
@@ -77,7 +77,7 @@ async def world(app, client, users):
             },
             actor=actor,
         )
-        await applications.transition_round(round_id=round_["id"], to="open", actor=actor)
+        await rounds.transition_round(round_id=round_["id"], to="open", actor=actor)
         hromadas = (
             await Hromada.select(Hromada.code, Hromada.population)
             .where(Hromada.oblast.code == "UA05000000000010236")
@@ -95,13 +95,11 @@ async def world(app, client, users):
                 actor=actor,
             )
             leader_user = await load_user(leader["id"])
-            application = await applications.create_application(
+            application = await drafts.create_application(
                 round_id=round_["id"], hromada_code=hromada["code"], answers={}, user=leader_user, actor=actor
             )
-            await applications.submit(application_id=application["id"], user=leader_user, actor=actor)
-            await applications.screen(
-                application_id=application["id"], eligible=None, reason="", user=staff, actor=actor
-            )
+            await submission.submit(application_id=application["id"], user=leader_user, actor=actor)
+            await screening.screen(application_id=application["id"], eligible=None, reason="", user=staff, actor=actor)
             created.append(
                 {
                     "id": application["id"],
@@ -110,8 +108,8 @@ async def world(app, client, users):
                     "leader_email": leader["email"],
                 }
             )
-        await applications.transition_round(round_id=round_["id"], to="closed", actor=actor)
-        await applications.transition_round(round_id=round_["id"], to="under_review", actor=actor)
+        await rounds.transition_round(round_id=round_["id"], to="closed", actor=actor)
+        await rounds.transition_round(round_id=round_["id"], to="under_review", actor=actor)
         await scoring.replace_rubric(round_id=round_["id"], criteria=criteria, config=config or {}, actor=actor)
         experts = []
         for index in range(n_experts):

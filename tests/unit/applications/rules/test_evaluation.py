@@ -1,68 +1,21 @@
+"""Evaluating a rules tree: every leaf judged and explained in Ukrainian and English."""
+
 import datetime
 
 import pytest
 
-from app.applications.eligibility import RULE_KINDS, Facts, RuleError, describe, evaluate, validate_rules
-
-NBSP = "\u00a0"
-KYIV_OBLAST = "UA32000000000030281"
-VINNYTSIA_OBLAST = "UA05000000000010236"
-LVIV_OBLAST = "UA46000000000026241"
-
-ULEAD_ROUND_4 = {
-    "all": [
-        {"any": [{"rule": "amalgamated"}, {"rule": "population_max", "value": 100000}]},
-        {"rule": "documents_required", "value": ["council_decision", "premises_plan"]},
-    ]
-}
-
-VINNYTSIA = {
-    "code": "UA05020030000031457",
-    "name": "Вінницька",
-    "type": "urban",
-    "oblast_code": VINNYTSIA_OBLAST,
-    "population": 387439,
-    "amalgamated_on": datetime.date(2018, 9, 20),
-}
-
-
-def hromada(**changes):
-    return {**VINNYTSIA, **changes}
-
-
-def facts(
-    *,
-    as_of=datetime.date(2019, 6, 30),
-    answers=None,
-    documents=("council_decision", "premises_plan"),
-    previous_winner=False,
-    **hromada_changes,
-):
-    return Facts(
-        hromada=hromada(**hromada_changes),
-        answers=answers or {},
-        document_kinds=frozenset(documents),
-        previous_winner=previous_winner,
-        as_of=as_of,
-    )
-
-
-def check(rule, the_facts):
-    """Evaluate a single leaf and return its one check."""
-    result = evaluate(rule, the_facts)
-    assert len(result["checks"]) == 1
-    assert result["eligible"] is result["checks"][0]["passed"]
-    return result["checks"][0]
-
-
-def assert_full_reasons(result):
-    for item in result["checks"]:
-        assert item["reason"]["uk"].strip() and item["reason"]["en"].strip()
-        assert item["reason"]["uk"] != item["reason"]["en"]
-        assert item["reason"]["en"].endswith(".") and item["reason"]["uk"].endswith(".")
-
-
-# ---------------------------------------------------------------- U-LEAD round 4
+from app.applications.rules.evaluation import evaluate
+from app.applications.rules.kinds import RULE_KINDS
+from tests.unit.applications.rules.rule_facts import (
+    KYIV_OBLAST,
+    LVIV_OBLAST,
+    NBSP,
+    ULEAD_ROUND_4,
+    VINNYTSIA_OBLAST,
+    assert_full_reasons,
+    check,
+    facts,
+)
 
 
 def test_vinnytsia_is_eligible_for_ulead_round_4_as_amalgamated_with_documents():
@@ -119,9 +72,6 @@ def test_every_leaf_is_checked_even_when_the_result_is_already_decided():
     result = evaluate(tree, facts())
     assert result["eligible"] is False
     assert [c["rule"] for c in result["checks"]] == ["population_max", "not_previous_winner", "amalgamated"]
-
-
-# ---------------------------------------------------------------- leaves
 
 
 def test_population_max_is_inclusive():
@@ -290,9 +240,6 @@ def test_documents_required_reason_names_every_missing_kind_with_labels():
     assert item["reason"]["uk"] == "Бракує документів: План приміщення, photos. Додайте їх до заявки."
 
 
-# ---------------------------------------------------------------- combinators
-
-
 def test_all_needs_every_child_to_pass():
     tree = {"all": [{"rule": "population_min", "value": 1}, {"rule": "not_previous_winner"}]}
     assert evaluate(tree, facts())["eligible"] is True
@@ -366,239 +313,3 @@ def test_every_rule_kind_gives_reasons_in_both_languages_when_passing_and_failin
         result = evaluate(tree, the_facts)
         assert len(result["checks"]) == len(RULE_KINDS)
         assert_full_reasons(result)
-
-
-# ---------------------------------------------------------------- validation
-
-
-def rule_error(tree, **kwargs) -> str:
-    with pytest.raises(RuleError) as caught:
-        validate_rules(tree, **kwargs)
-    err = caught.value
-    assert str(err) == f"{err.path}: {err.message}"
-    assert err.message_uk
-    return str(err)
-
-
-def test_valid_round_4_rules_pass_validation():
-    validate_rules(
-        ULEAD_ROUND_4,
-        question_keys={"staff"},
-        document_kinds={"council_decision", "premises_plan", "photos"},
-    )
-
-
-def test_wrong_value_type_deep_in_the_tree_names_the_exact_path():
-    tree = {"all": [{"any": [{"rule": "amalgamated"}, {"rule": "population_max", "value": "big"}]}]}
-    assert rule_error(tree) == "all[0].any[1]: population_max needs an integer value"
-
-
-def test_population_value_must_not_be_a_bool_or_negative():
-    assert rule_error({"rule": "population_min", "value": True}) == "rules: population_min needs an integer value"
-    negative = rule_error({"rule": "population_min", "value": -1})
-    assert negative == "rules: population_min needs a non-negative integer value"
-    assert rule_error({"rule": "population_min", "value": 5.5}) == "rules: population_min needs an integer value"
-
-
-def test_unknown_rule_kind_is_refused():
-    message = rule_error({"all": [{"rule": "population_max", "value": 1}, {"rule": "vibes"}]})
-    assert message.startswith("all[1]: unknown rule kind 'vibes'")
-
-
-def test_empty_all_and_any_are_refused():
-    assert rule_error({"all": []}) == "rules: all needs a non-empty list of rules"
-    assert rule_error({"all": [{"any": []}]}) == "all[0]: any needs a non-empty list of rules"
-    assert rule_error({"any": {"rule": "amalgamated"}}) == "rules: any needs a non-empty list of rules"
-
-
-def test_unknown_question_field_is_refused_when_question_keys_are_given():
-    tree = {"not": {"rule": "answer_min", "field": "staf", "value": 2}}
-    validate_rules(tree)
-    assert rule_error(tree, question_keys={"staff"}) == "not: answer_min refers to unknown question 'staf'"
-
-
-def test_unknown_document_kind_is_refused_when_document_kinds_are_given():
-    tree = {"rule": "documents_required", "value": ["council_decision", "passport"]}
-    validate_rules(tree)
-    message = rule_error(tree, document_kinds={"council_decision"})
-    assert message == "rules: documents_required names unknown document kind 'passport'"
-
-
-def test_extra_keys_in_a_leaf_or_a_combinator_are_refused():
-    assert rule_error({"rule": "amalgamated", "value": 1}).startswith("rules: unknown key 'value' in amalgamated")
-    assert rule_error({"all": [{"rule": "amalgamated"}], "note": "x"}) == "rules: unknown key 'note' next to all"
-    assert rule_error({"any": [{"not": {"rule": "amalgamated"}, "why": 1}]}) == "any[0]: unknown key 'why' next to not"
-
-
-def test_a_node_with_two_combinators_or_none_is_refused():
-    message = rule_error({"all": [{"rule": "amalgamated"}], "rule": "amalgamated"})
-    assert message.startswith("rules: a rule must have only one of all, any, not or rule")
-    assert rule_error({"value": 3}) == "rules: a rule needs exactly one of all, any, not or rule"
-
-
-def test_a_node_that_is_not_an_object_is_refused():
-    assert rule_error(["amalgamated"]).startswith("rules: a rule must be an object")
-    assert rule_error({"all": [{"rule": "amalgamated"}, "amalgamated"]}).startswith("all[1]: a rule must be an object")
-    assert rule_error(None).startswith("rules: a rule must be an object")
-
-
-@pytest.mark.parametrize(
-    ("leaf", "message"),
-    [
-        ({"rule": "hromada_type_in", "value": []}, "hromada_type_in needs a non-empty list of hromada types"),
-        ({"rule": "hromada_type_in", "value": ["city"]}, "hromada_type_in: unknown hromada type 'city'"),
-        ({"rule": "oblast_in", "value": "UA05000000000010236"}, "oblast_in needs a non-empty list"),
-        ({"rule": "oblast_not_in", "value": ["UA0500"]}, "oblast_not_in: 'UA0500' is not a KATOTTG oblast code"),
-        ({"rule": "oblast_in", "value": ["UA٠٥000000000010236"]}, "is not a KATOTTG oblast code"),
-        ({"rule": "documents_required", "value": []}, "documents_required needs a non-empty list"),
-        ({"rule": "documents_required", "value": [""]}, "documents_required needs a non-empty list"),
-        ({"rule": "answer_min", "value": 3}, "answer_min needs a field"),
-        ({"rule": "answer_max", "field": "staff", "value": "3"}, "answer_max needs a numeric value"),
-        ({"rule": "answer_min", "field": "staff", "value": False}, "answer_min needs a numeric value"),
-        ({"rule": "answer_min", "field": "staff", "value": float("nan")}, "answer_min needs a numeric value"),
-        ({"rule": "answer_equals", "field": "staff"}, "answer_equals needs a value"),
-        ({"rule": "answer_equals", "field": "staff", "value": None}, "answer_equals needs a value"),
-        ({"rule": "answer_equals", "field": "staff", "value": [1]}, "answer_equals needs a value"),
-        ({"rule": "amalgamated", "as_of": "30.06.2019"}, "amalgamated as_of must be a date written YYYY-MM-DD"),
-        ({"rule": "amalgamated", "as_of": "2019-02-30"}, "amalgamated as_of must be a date written YYYY-MM-DD"),
-        ({"rule": "not_previous_winner", "value": True}, "unknown key 'value' in not_previous_winner"),
-    ],
-)
-def test_malformed_leaves_are_refused_with_a_message_naming_the_problem(leaf, message):
-    assert message in rule_error({"all": [leaf]})
-    assert rule_error({"all": [leaf]}).startswith("all[0]: ")
-
-
-def test_first_bad_node_in_document_order_is_reported():
-    tree = {"all": [{"any": [{"rule": "x"}]}, {"rule": "y"}]}
-    assert rule_error(tree).startswith("all[0].any[0]: unknown rule kind 'x'")
-
-
-def test_absurdly_deep_nesting_is_refused_not_crashed():
-    tree: dict = {"rule": "amalgamated"}
-    for _ in range(500):
-        tree = {"not": tree}
-    assert "nested too deeply" in rule_error(tree)
-
-
-def test_evaluate_and_describe_refuse_malformed_trees():
-    with pytest.raises(RuleError):
-        evaluate({"all": []}, facts())
-    with pytest.raises(RuleError):
-        describe({"rule": "nope"}, "en")
-
-
-def test_huge_integers_are_compared_not_crashed():
-    rule = {"rule": "answer_max", "field": "budget", "value": 10**400}
-    validate_rules(rule)
-    assert check(rule, facts(answers={"budget": 10**401}))["passed"] is False
-
-
-def test_rule_error_is_a_value_error():
-    assert issubclass(RuleError, ValueError)
-
-
-# ---------------------------------------------------------------- describe
-
-
-def test_describe_round_4_in_english():
-    assert describe(ULEAD_ROUND_4, "en") == [
-        {
-            "text": "All of the following:",
-            "children": [
-                {
-                    "text": "At least one of the following:",
-                    "children": [
-                        {"text": "The hromada is amalgamated (on or before the deadline)", "children": []},
-                        {"text": "Population at most 100,000", "children": []},
-                    ],
-                },
-                {"text": "Documents required: council_decision, premises_plan", "children": []},
-            ],
-        }
-    ]
-
-
-def test_describe_round_4_in_ukrainian():
-    [root] = describe(ULEAD_ROUND_4, "uk")
-    assert root["text"] == "Усі наведені умови:"
-    any_node, docs = root["children"]
-    assert any_node["text"] == "Принаймні одна з умов:"
-    assert any_node["children"][1] == {"text": f"Населення не більше 100{NBSP}000", "children": []}
-    assert "об’єднаною" in any_node["children"][0]["text"]
-    assert docs["text"] == "Потрібні документи: council_decision, premises_plan"
-
-
-def test_describe_uses_labels_for_questions_and_documents():
-    labels = {
-        "premises_plan": {"uk": "План приміщення", "en": "Premises plan"},
-        "staff": {"uk": "Кількість адміністраторів", "en": "Number of administrators"},
-    }
-    tree = {
-        "all": [
-            {"rule": "documents_required", "value": ["premises_plan"]},
-            {"rule": "answer_min", "field": "staff", "value": 3},
-        ]
-    }
-    [root] = describe(tree, "en", labels=labels)
-    assert [c["text"] for c in root["children"]] == [
-        "Documents required: Premises plan",
-        "Answer to “Number of administrators” at least 3",
-    ]
-    [root] = describe(tree, "uk", labels=labels)
-    assert [c["text"] for c in root["children"]] == [
-        "Потрібні документи: План приміщення",
-        "Відповідь на питання «Кількість адміністраторів» не менше 3",
-    ]
-
-
-def test_describe_not_reads_as_none_of_the_following():
-    either = [{"rule": "oblast_in", "value": [KYIV_OBLAST]}, {"rule": "population_min", "value": 500000}]
-    tree = {"not": {"any": either}}
-    [root] = describe(tree, "en")
-    assert root["text"] == "None of the following:"
-    assert [c["text"] for c in root["children"]] == [
-        f"The hromada is in one of: {KYIV_OBLAST}",
-        "Population at least 500,000",
-    ]
-    [root] = describe({"not": {"rule": "not_previous_winner"}}, "uk")
-    assert root == {
-        "text": "Жодна з наведених умов:",
-        "children": [{"text": "Громада не перемагала в попередніх раундах цієї програми", "children": []}],
-    }
-
-
-def test_describe_gives_non_empty_text_for_every_rule_kind_in_both_languages():
-    tree = {
-        "all": [
-            {"rule": "population_min", "value": 5000},
-            {"rule": "amalgamated", "as_of": "2018-01-01"},
-            {"rule": "hromada_type_in", "value": ["urban", "settlement"]},
-            {"rule": "oblast_not_in", "value": [KYIV_OBLAST]},
-            {"rule": "answer_max", "field": "staff", "value": 2.5},
-            {"rule": "answer_equals", "field": "premises_owned", "value": True},
-        ]
-    }
-    en = [c["text"] for c in describe(tree, "en")[0]["children"]]
-    uk = [c["text"] for c in describe(tree, "uk")[0]["children"]]
-    assert en == [
-        "Population at least 5,000",
-        "The hromada is amalgamated on or before 2018-01-01",
-        "Hromada type: urban or settlement",
-        f"The hromada is not in: {KYIV_OBLAST}",
-        "Answer to “staff” at most 2.5",
-        "Answer to “premises_owned” is “yes”",
-    ]
-    assert uk == [
-        f"Населення не менше 5{NBSP}000",
-        "Громада є об’єднаною не пізніше 2018-01-01",
-        "Тип громади: міська або селищна",
-        f"Громада не з областей: {KYIV_OBLAST}",
-        "Відповідь на питання «staff» не більше 2,5",
-        "Відповідь на питання «premises_owned»: «так»",
-    ]
-
-
-def test_describe_refuses_an_unknown_locale():
-    with pytest.raises(ValueError, match="locale"):
-        describe(ULEAD_ROUND_4, "de")
